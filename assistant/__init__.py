@@ -1,0 +1,1 @@
+"""Vraagbaak Banenafspraak: question answering with citations over banenafspraak documents."""

@@ -1,0 +1,1 @@
+"""Ingestion: files -> cleaned, structured documents -> chunks. Knows nothing about the index."""

@@ -1,0 +1,37 @@
+"""DocumentBuilder: a loaded file plus its catalogue entry becomes a cleaned, structured Document."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .catalogue import CatalogueEntry, infer_entry
+from .cleaner import page_to_lines
+from .models import Document, LoadedFile
+from .sectors import SectorVocabulary
+from .structure import StructureParser, assemble_text
+
+
+def document_id_for(source_file: str) -> str:
+    stem = Path(source_file).stem.lower()
+    return re.sub(r"[^a-z0-9_-]+", "-", stem).strip("-") or "document"
+
+
+class DocumentBuilder:
+    def __init__(self, vocabulary: SectorVocabulary, catalogue: dict[str, CatalogueEntry] | None = None):
+        self.vocab = vocabulary
+        self.catalogue = catalogue or {}
+
+    def build(self, loaded: LoadedFile) -> Document:
+        lines = []
+        for page in loaded.pages:
+            lines.extend(page_to_lines(page.text, page.number, is_html_file=loaded.format == "html"))
+        entry = self.catalogue.get(loaded.source_file) or infer_entry(
+            loaded.source_file, "\n".join(p.text for p in loaded.pages))
+        blocks = StructureParser(self.vocab, default_sector=entry.default_sector).parse(lines)
+        text = assemble_text(blocks)
+        return Document(
+            document_id=document_id_for(loaded.source_file), source_file=loaded.source_file,
+            content_hash=loaded.content_hash, title=entry.title, short_title=entry.short_title,
+            date=entry.date, kind=entry.kind, period=entry.period, format=loaded.format,
+            text=text, blocks=blocks,
+        )

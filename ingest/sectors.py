@@ -1,0 +1,91 @@
+"""The sector vocabulary (data/sectors.json): canonical sectors, aliases and employers' organisations.
+
+Used by ingestion to label table rows and by retrieval to recognise a sector in a question.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Sector:
+    id: str
+    name: str
+    group: str
+    aliases: tuple[str, ...]
+    organisations: tuple[str, ...]
+
+
+def _alias_pattern(alias: str) -> re.Pattern[str]:
+    escaped = re.escape(alias.lower()).replace(r"\ ", r"\s+")
+    return re.compile(rf"(?<![\w-]){escaped}(?![\w-])")
+
+
+class SectorVocabulary:
+    def __init__(self, sectors: list[Sector]):
+        self.sectors = sectors
+        self.by_id = {s.id: s for s in sectors}
+        pairs = [(alias.lower(), s.id) for s in sectors for alias in (*s.aliases, s.name)]
+        # Longest alias first so "universitair medische centra" wins over shorter overlaps.
+        pairs.sort(key=lambda p: -len(p[0]))
+        self._patterns = [(alias, sid, _alias_pattern(alias)) for alias, sid in pairs]
+
+    @classmethod
+    def from_file(cls, path: Path) -> "SectorVocabulary":
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls([
+            Sector(s["id"], s["name"], s["group"], tuple(s["aliases"]), tuple(s.get("organisations", [])))
+            for s in raw["sectors"]
+        ])
+
+    def name(self, sector_id: str | None) -> str | None:
+        return self.by_id[sector_id].name if sector_id in self.by_id else None
+
+    def find_all(self, text: str) -> list[str]:
+        """Every sector named in ``text``, in order of first mention; overlapping shorter aliases are skipped."""
+        low = text.lower()
+        taken: list[tuple[int, int]] = []
+        found: list[tuple[int, str]] = []
+        for _alias, sid, pattern in self._patterns:
+            for m in pattern.finditer(low):
+                if any(m.start() < e and s < m.end() for s, e in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                found.append((m.start(), sid))
+        seen: list[str] = []
+        for _pos, sid in sorted(found):
+            if sid not in seen:
+                seen.append(sid)
+        return seen
+
+    def find(self, text: str) -> str | None:
+        hits = self.find_all(text)
+        return hits[0] if hits else None
+
+    def resolve(self, value: str) -> str | None:
+        """A sector id from an id, a name or an alias (for filters typed by people)."""
+        v = value.strip().lower()
+        if v in self.by_id:
+            return v
+        for alias, sid, _p in self._patterns:
+            if v == alias:
+                return sid
+        return self.find(v)
+
+    def row_sector(self, row_header: str) -> str | None:
+        """The sector of a table row header such as 'Sector Provincies / Interprovinciaal Overleg (IPO)'."""
+        head = row_header.split("/", 1)[0]
+        return self.find(head) or self.find(row_header)
+
+    def ends_with_organisation(self, text: str) -> bool:
+        low = re.sub(r"\s+", " ", text).strip().lower()
+        return any(low.endswith(org.lower()) for s in self.sectors for org in s.organisations)
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: str) -> SectorVocabulary:
+    return SectorVocabulary.from_file(Path(path))
