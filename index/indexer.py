@@ -1,0 +1,334 @@
+"""Indexer: files -> documents -> chunks -> Chroma + BM25, idempotent and incremental.
+
+Order of writes per changed document (so a SIGKILL anywhere leaves something the next run repairs):
+registry record marked ``pending`` -> its old chunks deleted -> new chunks added -> record ``complete``.
+Chunks whose document has no registry record are orphans and are swept on every run.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from assistant.settings import Settings
+from ingest.catalogue import CatalogueEntry, load_catalogue
+from ingest.chunker import StructuredChunker
+from ingest.dedup import find_duplicate_documents, link_repeated_passages, messiness, signature
+from ingest.documents import DocumentBuilder
+from ingest.errors import IngestError
+from ingest.loaders import discover, load_bytes, load_file
+from ingest.models import Chunk, Document, LoadedFile
+from ingest.sectors import SectorVocabulary
+
+from .embeddings import get_embeddings, model_name
+from .lexical import LexicalIndex
+from .store import ChromaStore, DocumentRecord
+
+log = logging.getLogger(__name__)
+PIPELINE_VERSION = "2"
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    alternates: list[tuple[str, str]] = field(default_factory=list)  # (alternate file, primary document)
+    pruned: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks_written: int = 0
+    orphans_removed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.repaired or self.pruned or self.orphans_removed
+                    or self.chunks_written)
+
+    def summary(self) -> str:
+        if not self.changed and not self.failed:
+            return f"Niets te doen: {len(self.unchanged)} document(en) ongewijzigd, niets geschreven."
+        parts = [f"{len(self.added)} nieuw", f"{len(self.updated)} bijgewerkt", f"{len(self.unchanged)} ongewijzigd"]
+        if self.repaired:
+            parts.append(f"{len(self.repaired)} hersteld")
+        if self.pruned:
+            parts.append(f"{len(self.pruned)} verwijderd")
+        if self.alternates:
+            parts.append(f"{len(self.alternates)} dubbele extractie(s) als alternatieve bron")
+        if self.failed:
+            parts.append(f"{len(self.failed)} overgeslagen")
+        return f"{', '.join(parts)}; {self.chunks_written} chunks geschreven in {self.seconds:.1f} s."
+
+
+def chunk_metadata(chunk: Chunk, sectors: SectorVocabulary) -> dict:
+    meta = {
+        "document_id": chunk.document_id, "source_file": chunk.source_file, "title": chunk.title,
+        "date": chunk.date, "year": int(chunk.date[:4]) if chunk.date else None, "kind": chunk.kind,
+        "section": chunk.section, "sector": chunk.sector, "organisation": chunk.organisation, "role": chunk.role,
+        "table": chunk.table, "page": chunk.page, "start": chunk.start, "end": chunk.end, "header": chunk.header,
+        "search_text": chunk.search_text, "alternates": "|".join(chunk.alternates),
+        "repeat_group": chunk.repeat_group or "", "knelpunt": chunk.role in ("knelpunt", "oplossing"),
+        "mentions": "|".join(sectors.find_all(chunk.text)),
+    }
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+class Indexer:
+    def __init__(self, settings: Settings, store: ChromaStore | None = None):
+        self.settings = settings
+        self.store = store or ChromaStore(settings)
+        self.vocab = SectorVocabulary.from_file(settings.sectors_path)
+        self.chunker = StructuredChunker(self.vocab, size=settings.chunk_size, minimum=settings.chunk_min)
+        self.fingerprint = f"{PIPELINE_VERSION}|{settings.chunk_size}|{settings.chunk_min}"
+        self._embeddings = None
+
+    @property
+    def embeddings(self):
+        if self._embeddings is None:
+            self._embeddings = get_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
+        return self._embeddings
+
+    def _catalogue_for(self, path: Path, cache: dict[Path, dict[str, CatalogueEntry]]) -> dict[str, CatalogueEntry]:
+        folder = path.parent
+        if folder not in cache:
+            merged = dict(load_catalogue(self.settings.corpus_dir / "catalogue.json"))
+            merged.update(load_catalogue(folder / "catalogue.json"))
+            cache[folder] = merged
+        return cache[folder]
+
+    def ingest(self, paths: list[Path] | None = None, prune: bool = False, reindex: bool = False,
+               progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        paths = paths or [self.settings.corpus_dir]
+        files = list(discover(paths))
+        loaded: list[LoadedFile] = []
+        for f in files:
+            try:
+                loaded.append(load_file(f))
+            except IngestError as exc:
+                report.failed.append((f.name, str(exc)))
+                log.warning("overgeslagen: %s", exc)
+        return self._ingest_loaded(loaded, report, started, prune=prune, reindex=reindex, progress=progress,
+                                   catalogue_paths=files)
+
+    def ingest_bytes(self, items: list[tuple[str, bytes]], target_dir: Path | None = None) -> IngestReport:
+        """Uploads: validated, saved under ``target_dir`` (so a later ``ingest --prune`` keeps them), then indexed."""
+        started = time.perf_counter()
+        report = IngestReport()
+        loaded: list[LoadedFile] = []
+        for name, data in items:
+            try:
+                lf = load_bytes(data, name)
+            except IngestError as exc:
+                report.failed.append((name, str(exc)))
+                continue
+            if target_dir is not None:
+                target_dir.mkdir(parents=True, exist_ok=True)
+                dest = target_dir / Path(name).name
+                dest.write_bytes(data)
+                lf.path = str(dest)
+            loaded.append(lf)
+        return self._ingest_loaded(loaded, report, started, prune=False, reindex=False, progress=None,
+                                   catalogue_paths=[])
+
+    # ------------------------------------------------------------------------------------
+    def _ingest_loaded(self, loaded: list[LoadedFile], report: IngestReport, started: float, *, prune: bool,
+                       reindex: bool, progress, catalogue_paths: list[Path]) -> IngestReport:
+        store = self.store
+        if reindex:
+            for rec in store.documents():
+                store.delete_document(rec.document_id)
+            state = store.state()
+            state.pop("embedding_model", None)
+            state.pop("dim", None)
+            store._put_state(state)
+        existing = {r.document_id: r for r in store.documents()}
+        cat_cache: dict[Path, dict[str, CatalogueEntry]] = {}
+
+        docs: dict[str, Document] = {}
+        meta: dict[str, tuple[list[int], float]] = {}
+        paths: dict[str, str] = {}
+        for lf in loaded:
+            try:
+                catalogue = self._catalogue_for(Path(lf.path), cat_cache)
+                doc = DocumentBuilder(self.vocab, catalogue).build(lf)
+                if not doc.text.strip():
+                    raise IngestError(f"{lf.source_file}: geen tekst over na opschonen")
+            except IngestError as exc:
+                report.failed.append((lf.source_file, str(exc)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad file never aborts the batch
+                log.exception("fout bij verwerken van %s", lf.source_file)
+                report.failed.append((lf.source_file, f"{lf.source_file}: kon niet worden verwerkt ({type(exc).__name__}: {exc})"))
+                continue
+            if doc.document_id in docs:
+                report.failed.append((lf.source_file, f"{lf.source_file}: zelfde document-id als een ander bestand in deze batch"))
+                continue
+            docs[doc.document_id] = doc
+            raw = "\n".join(p.text for p in lf.pages)
+            meta[doc.document_id] = (signature(doc.text), messiness(raw))
+            paths[doc.document_id] = lf.path
+
+        # Duplicate extractions: compare the batch with itself and with what is indexed already.
+        candidates = dict(meta)
+        for rid, rec in existing.items():
+            if rid not in candidates and rec.signature:
+                candidates[rid] = (rec.signature, rec.messiness)
+        alternate_of: dict[str, str] = {}
+        for d in find_duplicate_documents(candidates):
+            alternate_of[d.alternate] = d.primary
+        alternates_for: dict[str, list[str]] = {}
+        for alt, primary in alternate_of.items():
+            src = docs[alt].source_file if alt in docs else existing[alt].source_file
+            alternates_for.setdefault(primary, []).append(src)
+        for primary, srcs in alternates_for.items():
+            srcs.sort()
+
+        # Alternates: no chunks of their own, a registry record that points at the primary.
+        for alt, primary in alternate_of.items():
+            if alt not in docs:
+                rec = existing[alt]
+                if rec.status != "alternate" or rec.alternate_of != primary:
+                    store.delete_chunks_of(alt)
+                    rec.status, rec.alternate_of, rec.chunk_count = "alternate", primary, 0
+                    got = store.get_document(alt)
+                    store.put_document(rec, got[1] if got else "")
+                continue
+            doc = docs[alt]
+            rec = existing.get(alt)
+            if rec and rec.status == "alternate" and rec.alternate_of == primary and rec.content_hash == doc.content_hash:
+                report.unchanged.append(doc.source_file)
+            else:
+                store.delete_chunks_of(alt)
+                store.put_document(self._record(doc, meta[alt], "alternate", paths[alt], alternate_of=primary), doc.text)
+                report.alternates.append((doc.source_file, primary))
+                if not any(a == doc.source_file for a, _ in report.alternates[:-1]):
+                    pass
+
+        primaries = [d for d in docs.values() if d.document_id not in alternate_of]
+        # A primary whose alternates changed must rewrite its chunks (they carry the alternate sources).
+        todo: list[tuple[Document, str]] = []
+        for doc in primaries:
+            doc.alternates = alternates_for.get(doc.document_id, [])
+            rec = existing.get(doc.document_id)
+            if rec is None:
+                todo.append((doc, "added"))
+            elif rec.status == "pending":
+                todo.append((doc, "repaired"))
+            elif (rec.content_hash != doc.content_hash or rec.fingerprint != self.fingerprint
+                  or rec.status != "complete" or sorted(rec.alternates) != doc.alternates):
+                todo.append((doc, "updated"))
+            else:
+                report.unchanged.append(doc.source_file)
+        # Existing primaries not in this batch that gained an alternate from it.
+        for primary, srcs in alternates_for.items():
+            if primary not in docs and primary in existing:
+                rec = existing[primary]
+                if sorted(rec.alternates) != srcs:
+                    self._set_alternates(rec, srcs)
+
+        if todo:
+            emb = self.embeddings
+            store.check_model(model_name(emb), getattr(emb, "dim", 0), claim=True)
+        total = sum(1 for _ in todo)
+        for n, (doc, how) in enumerate(todo, 1):
+            if progress:
+                progress(doc.source_file, n, total)
+            written = self._write_document(doc, meta[doc.document_id], paths[doc.document_id])
+            report.chunks_written += written
+            {"added": report.added, "updated": report.updated, "repaired": report.repaired}[how].append(doc.source_file)
+
+        if prune:
+            seen_files = {Path(p).name for p in catalogue_paths}
+            for rid, rec in existing.items():
+                if rec.source_file not in seen_files and rid not in docs:
+                    store.delete_document(rid)
+                    report.pruned.append(rec.source_file)
+
+        report.orphans_removed = self._sweep_orphans()
+        if report.changed:
+            self._relink_passages()
+            store.bump_generation()
+            self.rebuild_lexical()
+        elif self._lexical_stale():
+            self.rebuild_lexical()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _record(self, doc: Document, sig: tuple[list[int], float], status: str, path: str,
+                alternate_of: str | None = None, chunk_count: int = 0, sectors: list[str] | None = None) -> DocumentRecord:
+        return DocumentRecord(
+            document_id=doc.document_id, source_file=doc.source_file, content_hash=doc.content_hash,
+            fingerprint=self.fingerprint, status=status, title=doc.title, kind=doc.kind, date=doc.date,
+            period=doc.period, short_title=doc.short_title, format=doc.format, alternate_of=alternate_of,
+            alternates=list(doc.alternates), signature=sig[0], messiness=sig[1], chunk_count=chunk_count,
+            sectors=sectors or [], path=path)
+
+    def _write_document(self, doc: Document, sig: tuple[list[int], float], path: str) -> int:
+        store = self.store
+        store.put_document(self._record(doc, sig, "pending", path), doc.text)
+        store.delete_chunks_of(doc.document_id)
+        chunks = self.chunker.chunk(doc)
+        if chunks:
+            vectors = self.embeddings.embed_documents([c.embed_text for c in chunks])
+            store.add_chunks([c.chunk_id for c in chunks], vectors, [c.text for c in chunks],
+                             [chunk_metadata(c, self.vocab) for c in chunks])
+        sectors = sorted({c.sector for c in chunks if c.sector})
+        store.put_document(self._record(doc, sig, "complete", path, chunk_count=len(chunks), sectors=sectors), doc.text)
+        return len(chunks)
+
+    def _set_alternates(self, rec: DocumentRecord, srcs: list[str]) -> None:
+        got = self.store.get_document(rec.document_id)
+        rec.alternates = srcs
+        self.store.put_document(rec, got[1] if got else "")
+        ids, _docs, metas = self.store.all_chunks(where={"document_id": rec.document_id})
+        for m in metas:
+            m["alternates"] = "|".join(srcs)
+        if ids:
+            self.store.update_chunk_metadata(ids, metas)
+
+    def _sweep_orphans(self) -> int:
+        records = {r.document_id: r for r in self.store.documents()}
+        ids, _d, metas = self.store.all_chunks()
+        orphan_docs = {m.get("document_id") for m in metas
+                       if m.get("document_id") not in records or records[m.get("document_id")].status == "alternate"}
+        removed = 0
+        for did in orphan_docs:
+            n = sum(1 for m in metas if m.get("document_id") == did)
+            self.store.delete_chunks_of(did)
+            removed += n
+        return removed
+
+    def _relink_passages(self) -> None:
+        """Recompute repeat groups over all chunks; write back only the metadata that changed."""
+        ids, texts, metas = self.store.all_chunks()
+        if not ids:
+            return
+        proxies = [Chunk(chunk_id=i, document_id=m["document_id"], source_file=m.get("source_file", ""), title="",
+                         date=None, kind="", section="", sector=None, organisation=None, role="", table=None,
+                         page=None, start=0, end=0, text=t, header="", search_text="")
+                   for i, t, m in zip(ids, texts, metas)]
+        link_repeated_passages(proxies)
+        changed_ids, changed_meta = [], []
+        for p, m in zip(proxies, metas):
+            group = p.repeat_group or ""
+            if m.get("repeat_group", "") != group:
+                m["repeat_group"] = group
+                changed_ids.append(p.chunk_id)
+                changed_meta.append(m)
+        if changed_ids:
+            self.store.update_chunk_metadata(changed_ids, changed_meta)
+
+    def _lexical_stale(self) -> bool:
+        current = LexicalIndex.load(self.settings.lexical_dir)
+        return current is None or current.generation != self.store.generation()
+
+    def rebuild_lexical(self) -> LexicalIndex:
+        ids, _texts, metas = self.store.all_chunks()
+        lex = LexicalIndex.build(ids, [m.get("search_text", "") for m in metas], self.store.generation())
+        lex.save(self.settings.lexical_dir)
+        return lex

@@ -1,0 +1,83 @@
+"""LexicalIndex: BM25 (bm25s) over the chunks' normalised search text, persisted beside Chroma.
+
+It is derived data: built from the chunk collection and stamped with the index generation, so a
+stale or missing copy is rebuilt rather than trusted (this keeps it in step after a crash, a prune
+or another worker's ingest).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from .analysis import DutchAnalyzer
+
+log = logging.getLogger(__name__)
+
+
+class LexicalIndex:
+    def __init__(self, ids: list[str], analyzer: DutchAnalyzer, bm25: bm25s.BM25 | None, generation: int):
+        self.ids = ids
+        self.analyzer = analyzer
+        self.bm25 = bm25
+        self.generation = generation
+        self.position = {cid: i for i, cid in enumerate(ids)}
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str], generation: int) -> "LexicalIndex":
+        analyzer = DutchAnalyzer(DutchAnalyzer.vocabulary_of(texts))
+        if not ids:
+            return cls([], analyzer, None, generation)
+        corpus = [analyzer.tokens(t) or ["_leeg_"] for t in texts]
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index(corpus, show_progress=False)
+        return cls(ids, analyzer, bm25, generation)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / "index.pkl.tmp"
+        with tmp.open("wb") as fh:
+            pickle.dump({"ids": self.ids, "vocab": sorted(self.analyzer.vocabulary), "bm25": self.bm25,
+                         "generation": self.generation}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(folder / "index.pkl")
+        (folder / "generation.json").write_text(json.dumps({"generation": self.generation}))
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex | None":
+        path = folder / "index.pkl"
+        if not path.exists():
+            return None
+        try:
+            with path.open("rb") as fh:
+                raw = pickle.load(fh)  # our own file under var/, written by save()
+        except Exception as exc:  # noqa: BLE001 - a torn or old file is rebuilt
+            log.warning("BM25-index onleesbaar (%s); wordt opnieuw opgebouwd", exc)
+            return None
+        return cls(raw["ids"], DutchAnalyzer(raw["vocab"]), raw["bm25"], raw["generation"])
+
+    def query_tokens(self, text: str) -> list[str]:
+        return self.analyzer.tokens(text)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        if self.bm25 is None or not tokens:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        vocab = self.bm25.vocab_dict
+        known = [t for t in tokens if t in vocab]
+        if not known:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return self.bm25.get_scores(known)
+
+    def top(self, tokens: list[str], n: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        scores = self.scores(tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        if not len(scores):
+            return []
+        n = min(n, len(scores))
+        idx = np.argpartition(-scores, n - 1)[:n]
+        idx = idx[np.argsort(-scores[idx])]
+        return [(self.ids[i], float(scores[i])) for i in idx if scores[i] > 0]
