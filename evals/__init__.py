@@ -1,0 +1,1 @@
+"""Evaluation suite: gold questions, metrics, the naive baseline and reports."""

@@ -1,0 +1,260 @@
+"""HybridRetriever: dense (Chroma) + lexical (BM25) with reciprocal rank fusion, sector awareness,
+metadata filters applied inside both retrievers, and collapse of repeated passages into one hit."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.settings import Settings
+from ingest.sectors import SectorVocabulary
+
+from .embeddings import get_embeddings, model_name
+from .lexical import LexicalIndex
+from .store import ChromaStore
+from .thesaurus import Thesaurus
+
+_KNELPUNT_Q = re.compile(r"knelpunt|probleem|problemen|belemmer|struikel|bottleneck|obstacle|problem|barrier|"
+                         r"moeilijk|lastig|waar\s+lopen|tegen\s+aan|oplossing|solution|perspectief", re.I)
+_RESULT_Q = re.compile(r"gevolg|resultaat|resultaten|opgeleverd|bereikt|effect|result|outcome|gerealiseerd|achieved", re.I)
+_ACTIVITY_Q = re.compile(r"gedaan|ondernomen|activiteit|doet|doen|bezig|aanpak|acties|what\s+(has|have|did)|"
+                         r"activities|done|overzicht|overview", re.I)
+
+
+@dataclass
+class SearchFilters:
+    sector: list[str] = field(default_factory=list)
+    document_id: list[str] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    year: list[int] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.sector or self.document_id or self.kind or self.year)
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        for key, values in (("sector", self.sector), ("document_id", self.document_id), ("kind", self.kind),
+                            ("year", self.year)):
+            if values:
+                clauses.append({key: {"$in": list(values)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, meta: dict[str, Any]) -> bool:
+        return ((not self.sector or meta.get("sector") in self.sector)
+                and (not self.document_id or meta.get("document_id") in self.document_id)
+                and (not self.kind or meta.get("kind") in self.kind)
+                and (not self.year or meta.get("year") in self.year))
+
+
+@dataclass
+class Source:
+    document_id: str
+    title: str
+    source_file: str
+    section: str
+    date: str | None
+    page: int | None
+    chunk_id: str
+
+
+@dataclass
+class SearchHit:
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_similarity: float | None = None
+    alternates: list[Source] = field(default_factory=list)
+
+    @property
+    def document_id(self) -> str:
+        return self.metadata.get("document_id", "")
+
+    @property
+    def sector(self) -> str | None:
+        return self.metadata.get("sector") or None
+
+
+@dataclass
+class QueryAnalysis:
+    text: str
+    sectors: list[str]
+    expansions: list[str]
+    knelpunt: bool
+    results: bool
+    activity: bool
+
+
+class HybridRetriever:
+    def __init__(self, settings: Settings, store: ChromaStore | None = None):
+        self.settings = settings
+        self.store = store or ChromaStore(settings)
+        self.vocab = SectorVocabulary.from_file(settings.sectors_path)
+        self.thesaurus = Thesaurus.from_file(settings.thesaurus_path)
+        self._lexical: LexicalIndex | None = None
+        self._meta: dict[str, dict[str, Any]] = {}
+        self._texts: dict[str, str] = {}
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._embeddings = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @property
+    def embeddings(self):
+        if self._embeddings is None:
+            emb = get_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
+            self.store.check_model(model_name(emb), getattr(emb, "dim", 0))
+            self._embeddings = emb
+        return self._embeddings
+
+    def refresh(self, force: bool = False) -> None:
+        """Load (or rebuild) the lexical index and chunk metadata when the index generation moved."""
+        now = time.monotonic()
+        if not force and self._lexical is not None and now - self._checked < 2.0:
+            return
+        with self._lock:
+            generation = self.store.generation()
+            self._checked = now
+            if not force and self._lexical is not None and self._lexical.generation == generation:
+                return
+            ids, texts, metas = self.store.all_chunks()
+            lex = LexicalIndex.load(self.settings.lexical_dir)
+            if lex is None or lex.generation != generation or lex.ids != ids and set(lex.ids) != set(ids):
+                lex = LexicalIndex.build(ids, [m.get("search_text", "") for m in metas], generation)
+                try:
+                    lex.save(self.settings.lexical_dir)
+                except OSError:
+                    pass
+            self._meta = dict(zip(ids, metas))
+            self._texts = dict(zip(ids, texts))
+            self._lexical = lex
+
+    def chunk_count(self) -> int:
+        self.refresh()
+        return len(self._meta)
+
+    def chunks(self) -> dict[str, dict[str, Any]]:
+        self.refresh()
+        return self._meta
+
+    def text_of(self, chunk_id: str) -> str:
+        self.refresh()
+        return self._texts.get(chunk_id, "")
+
+    # -- query analysis -------------------------------------------------------------------
+    def analyse(self, query: str) -> QueryAnalysis:
+        expansions = self.thesaurus.expand(query) if self.settings.use_thesaurus else []
+        return QueryAnalysis(
+            text=query, sectors=self.vocab.find_all(query), expansions=expansions,
+            knelpunt=bool(_KNELPUNT_Q.search(query)), results=bool(_RESULT_Q.search(query)),
+            activity=bool(_ACTIVITY_Q.search(query)),
+        )
+
+    # -- search ---------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
+               analysis: QueryAnalysis | None = None) -> list[SearchHit]:
+        s = self.settings
+        k = k or s.top_k
+        self.refresh()
+        filters = filters or SearchFilters()
+        qa = analysis or self.analyse(query)
+        n = max(s.candidates, k * 4)
+        fused: dict[str, float] = {}
+        dense_rank: dict[str, int] = {}
+        dense_sim: dict[str, float] = {}
+        lex_rank: dict[str, int] = {}
+
+        if s.use_dense and self._meta:
+            vector = self.embeddings.embed_query(query)
+            for rank, (cid, dist) in enumerate(self.store.query(vector, n, filters.chroma_where()), 1):
+                dense_rank[cid] = rank
+                dense_sim[cid] = 1.0 - float(dist)
+                fused[cid] = fused.get(cid, 0.0) + s.dense_weight / (s.rrf_k + rank)
+        if s.use_lexical and self._lexical is not None:
+            tokens = self._lexical.query_tokens(query)
+            if qa.expansions:
+                # expansions count once each, after the question's own words
+                extra = [t for t in self._lexical.query_tokens(" ".join(qa.expansions)) if t not in tokens]
+                tokens = tokens + extra
+            mask = None
+            if not filters.is_empty():
+                mask = np.array([filters.accepts(self._meta.get(cid, {})) for cid in self._lexical.ids], dtype=bool)
+            for rank, (cid, _score) in enumerate(self._lexical.top(tokens, n, mask), 1):
+                lex_rank[cid] = rank
+                fused[cid] = fused.get(cid, 0.0) + s.lexical_weight / (s.rrf_k + rank)
+
+        top_vote = 1.0 / (s.rrf_k + 1)
+        for cid in list(fused):
+            meta = self._meta.get(cid, {})
+            bonus = 0.0
+            if s.use_sector_boost and qa.sectors:
+                if meta.get("sector") in qa.sectors:
+                    bonus += s.sector_boost * top_vote
+                elif any(x in qa.sectors for x in (meta.get("mentions") or "").split("|") if x):
+                    bonus += 0.25 * s.sector_boost * top_vote
+            if qa.knelpunt and meta.get("knelpunt"):
+                bonus += 0.5 * top_vote
+            if qa.results and meta.get("role") == "gevolgen":
+                bonus += 0.3 * top_vote
+            fused[cid] += bonus
+
+        ranked = sorted(fused, key=lambda c: -fused[c])
+        hits = [SearchHit(chunk_id=c, text=self._texts.get(c, ""), metadata=self._meta.get(c, {}), score=fused[c],
+                          dense_rank=dense_rank.get(c), lexical_rank=lex_rank.get(c), dense_similarity=dense_sim.get(c))
+                for c in ranked if c in self._meta]
+        if s.use_dedup:
+            hits = self._collapse(hits)
+        if qa.sectors and qa.activity and not qa.knelpunt:
+            hits = self._sector_first(hits, qa.sectors, k)
+        return hits[:k]
+
+    def _collapse(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """Repeated passages (same repeat group or same text) become one hit carrying every source."""
+        kept: list[SearchHit] = []
+        by_key: dict[str, SearchHit] = {}
+        for hit in hits:
+            group = hit.metadata.get("repeat_group") or ""
+            keys = [f"t:{hash(hit.text.strip())}"] + ([f"g:{group}"] if group else [])
+            owner = next((by_key[key] for key in keys if key in by_key), None)
+            if owner is None:
+                kept.append(hit)
+                for key in keys:
+                    by_key[key] = hit
+                continue
+            if owner.document_id != hit.document_id:
+                owner.alternates.append(self._source(hit))
+        return kept
+
+    @staticmethod
+    def _source(hit: SearchHit) -> Source:
+        m = hit.metadata
+        return Source(document_id=m.get("document_id", ""), title=m.get("title", ""), source_file=m.get("source_file", ""),
+                      section=m.get("section", ""), date=m.get("date"), page=m.get("page"), chunk_id=hit.chunk_id)
+
+    def _sector_first(self, hits: list[SearchHit], sectors: list[str], k: int) -> list[SearchHit]:
+        """For "what has sector X done": the best row of that sector from every document, in date order, first."""
+        best_per_doc: dict[str, SearchHit] = {}
+        for h in hits:
+            if h.sector in sectors and h.document_id not in best_per_doc:
+                best_per_doc[h.document_id] = h
+        lead = sorted(best_per_doc.values(), key=lambda h: (h.metadata.get("date") or "", h.metadata.get("start", 0)))
+        lead_ids = {h.chunk_id for h in lead}
+        same_sector = [h for h in hits if h.sector in sectors and h.chunk_id not in lead_ids]
+        rest = [h for h in hits if h.sector not in sectors]
+        return lead + same_sector + rest
+
+    def sector_rows(self, sector: str) -> list[SearchHit]:
+        """Every chunk labelled with ``sector``, ordered by document date and position."""
+        self.refresh()
+        rows = [SearchHit(chunk_id=c, text=self._texts[c], metadata=m, score=0.0)
+                for c, m in self._meta.items() if m.get("sector") == sector]
+        rows.sort(key=lambda h: (h.metadata.get("date") or "", h.metadata.get("document_id", ""), h.metadata.get("start", 0)))
+        return rows
