@@ -71,8 +71,11 @@ class LexicalIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return self.bm25.get_scores(known)
 
-    def top(self, tokens: list[str], n: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+    def top(self, tokens: list[str], n: int, mask: np.ndarray | None = None, extra: list[str] | None = None,
+            extra_weight: float = 0.4) -> list[tuple[str, float]]:
         scores = self.scores(tokens)
+        if extra:
+            scores = scores + extra_weight * self.scores(extra)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         if not len(scores):

@@ -20,7 +20,16 @@ from .thesaurus import Thesaurus
 
 _KNELPUNT_Q = re.compile(r"knelpunt|probleem|problemen|belemmer|struikel|bottleneck|obstacle|problem|barrier|"
                          r"moeilijk|lastig|waar\s+lopen|tegen\s+aan|oplossing|solution|perspectief", re.I)
-_RESULT_Q = re.compile(r"gevolg|resultaat|resultaten|opgeleverd|bereikt|effect|result|outcome|gerealiseerd|achieved", re.I)
+_RESULT_Q = re.compile(r"gevolg|resultaat|resultaten|opgeleverd|bereikt|effect|result|outcome|gerealiseerd|achiev|"
+                       r"geboekt|behaald|voortgang|progress", re.I)
+_COMPARE_Q = re.compile(r"verschil|veranderd|verandering|vergele|ten opzichte van|een jaar eerder|tussen\s+20\d\d\s+en|"
+                        r"nieuw\b|compare|changed|difference|earlier", re.I)
+_COUNT_Q = re.compile(r"\b(?:hoeveel|how\s+many|how\s+much|aantal)\s+(?:extra\s+)?(\w{4,})", re.I)
+_KIND_HINTS = (
+    (re.compile(r"\bmemo\b|voortgangsmemo|aanjager.{0,20}(?:schrijft|meldt)", re.I), "memo"),
+    (re.compile(r"plan van aanpak|action plan", re.I), "plan van aanpak"),
+    (re.compile(r"\bbijlage\b|\bannex\b|\bupdate\b|\btabel\b", re.I), "bijlage"),
+)
 _ACTIVITY_Q = re.compile(r"gedaan|ondernomen|activiteit|doet|doen|bezig|aanpak|acties|what\s+(has|have|did)|"
                          r"activities|done|overzicht|overview", re.I)
 
@@ -91,6 +100,9 @@ class QueryAnalysis:
     knelpunt: bool
     results: bool
     activity: bool
+    compare: bool = False
+    count_noun: str | None = None
+    kinds: list[str] = field(default_factory=list)
 
 
 class HybridRetriever:
@@ -152,10 +164,19 @@ class HybridRetriever:
     # -- query analysis -------------------------------------------------------------------
     def analyse(self, query: str) -> QueryAnalysis:
         expansions = self.thesaurus.expand(query) if self.settings.use_thesaurus else []
+        sectors = self.vocab.find_all(query)
+        if self.settings.use_thesaurus:
+            # the Dutch names of a sector named in another way (an alias, English) reach the lexical index too
+            for sid in sectors:
+                sec = self.vocab.by_id[sid]
+                expansions.extend(a for a in (sec.name, *sec.aliases[:4]) if a.lower() not in query.lower())
+        count = _COUNT_Q.search(query)
         return QueryAnalysis(
-            text=query, sectors=self.vocab.find_all(query), expansions=expansions,
+            text=query, sectors=sectors, expansions=expansions,
             knelpunt=bool(_KNELPUNT_Q.search(query)), results=bool(_RESULT_Q.search(query)),
-            activity=bool(_ACTIVITY_Q.search(query)),
+            activity=bool(_ACTIVITY_Q.search(query)), compare=bool(_COMPARE_Q.search(query)),
+            count_noun=count.group(1).lower() if count else None,
+            kinds=[kind for pattern, kind in _KIND_HINTS if pattern.search(query)],
         )
 
     # -- search ---------------------------------------------------------------------------
@@ -180,14 +201,14 @@ class HybridRetriever:
                 fused[cid] = fused.get(cid, 0.0) + s.dense_weight / (s.rrf_k + rank)
         if s.use_lexical and self._lexical is not None:
             tokens = self._lexical.query_tokens(query)
+            extra: list[str] = []
             if qa.expansions:
-                # expansions count once each, after the question's own words
-                extra = [t for t in self._lexical.query_tokens(" ".join(qa.expansions)) if t not in tokens]
-                tokens = tokens + extra
+                # expansions weigh less than the question's own words
+                extra = [t for t in dict.fromkeys(self._lexical.query_tokens(" ".join(qa.expansions))) if t not in tokens]
             mask = None
             if not filters.is_empty():
                 mask = np.array([filters.accepts(self._meta.get(cid, {})) for cid in self._lexical.ids], dtype=bool)
-            for rank, (cid, _score) in enumerate(self._lexical.top(tokens, n, mask), 1):
+            for rank, (cid, _score) in enumerate(self._lexical.top(tokens, n, mask, extra=extra, extra_weight=0.4), 1):
                 lex_rank[cid] = rank
                 fused[cid] = fused.get(cid, 0.0) + s.lexical_weight / (s.rrf_k + rank)
 
@@ -204,6 +225,10 @@ class HybridRetriever:
                 bonus += 0.5 * top_vote
             if qa.results and meta.get("role") == "gevolgen":
                 bonus += 0.3 * top_vote
+            if qa.kinds and meta.get("kind") in qa.kinds:
+                bonus += 0.5 * top_vote
+            if qa.count_noun and _has_count(self._texts.get(cid, ""), qa.count_noun):
+                bonus += 0.5 * top_vote
             fused[cid] += bonus
 
         ranked = sorted(fused, key=lambda c: -fused[c])
@@ -212,8 +237,9 @@ class HybridRetriever:
                 for c in ranked if c in self._meta]
         if s.use_dedup:
             hits = self._collapse(hits)
-        if qa.sectors and qa.activity and not qa.knelpunt:
-            hits = self._sector_first(hits, qa.sectors, k)
+        if qa.sectors and not qa.knelpunt and not qa.count_noun and (qa.activity or qa.results or qa.compare):
+            mode = "gevolgen" if (qa.results or qa.compare) else "opening"
+            hits = self._sector_first(hits, qa.sectors, mode, filters)
         return hits[:k]
 
     def _collapse(self, hits: list[SearchHit]) -> list[SearchHit]:
@@ -239,16 +265,34 @@ class HybridRetriever:
         return Source(document_id=m.get("document_id", ""), title=m.get("title", ""), source_file=m.get("source_file", ""),
                       section=m.get("section", ""), date=m.get("date"), page=m.get("page"), chunk_id=hit.chunk_id)
 
-    def _sector_first(self, hits: list[SearchHit], sectors: list[str], k: int) -> list[SearchHit]:
-        """For "what has sector X done": the best row of that sector from every document, in date order, first."""
-        best_per_doc: dict[str, SearchHit] = {}
-        for h in hits:
-            if h.sector in sectors and h.document_id not in best_per_doc:
-                best_per_doc[h.document_id] = h
-        lead = sorted(best_per_doc.values(), key=lambda h: (h.metadata.get("date") or "", h.metadata.get("start", 0)))
+    def _sector_first(self, hits: list[SearchHit], sectors: list[str], mode: str,
+                      filters: SearchFilters) -> list[SearchHit]:
+        """For "what has sector X done / achieved": one chunk of that sector from every document, in date
+        order, first; then the sector's other chunks by relevance; then the rest.
+
+        ``mode`` picks the chunk per document: the row's opening ("opening"), its first results block
+        ("gevolgen", falling back to the opening) or the best-ranked one ("best")."""
+        rank = {h.chunk_id: i for i, h in enumerate(hits)}
+        lead: list[SearchHit] = []
+        for sector in sectors[:2]:
+            per_doc: dict[str, list[SearchHit]] = {}
+            for row in self.sector_rows(sector):
+                if filters.accepts(row.metadata):
+                    per_doc.setdefault(row.document_id, []).append(row)
+            for rows in per_doc.values():
+                if mode == "gevolgen":
+                    pick = next((r for r in rows if r.metadata.get("role") == "gevolgen"), rows[0])
+                elif mode == "best":
+                    pick = min(rows, key=lambda r: rank.get(r.chunk_id, 10**6))
+                else:
+                    pick = rows[0]
+                lead.append(pick)
+        lead.sort(key=lambda h: (h.metadata.get("date") or "", h.metadata.get("start", 0)))
+        by_id = {h.chunk_id: h for h in hits}
+        lead = [by_id.get(h.chunk_id, h) for h in lead]
         lead_ids = {h.chunk_id for h in lead}
         same_sector = [h for h in hits if h.sector in sectors and h.chunk_id not in lead_ids]
-        rest = [h for h in hits if h.sector not in sectors]
+        rest = [h for h in hits if h.sector not in sectors and h.chunk_id not in lead_ids]
         return lead + same_sector + rest
 
     def sector_rows(self, sector: str) -> list[SearchHit]:
@@ -258,3 +302,9 @@ class HybridRetriever:
                 for c, m in self._meta.items() if m.get("sector") == sector]
         rows.sort(key=lambda h: (h.metadata.get("date") or "", h.metadata.get("document_id", ""), h.metadata.get("start", 0)))
         return rows
+
+
+def _has_count(text: str, noun: str) -> bool:
+    """Does the passage state a number of ``noun`` ("2.370 werkgevers", "109,53 fte", "42 banen")?"""
+    stem = noun[:max(4, len(noun) - 2)]
+    return bool(re.search(rf"\d[\d.,]*\s*(?:%|fte|\(fte\))?\s*(?:extra\s+|nieuwe\s+)?\w*{re.escape(stem)}", text, re.I))
