@@ -27,7 +27,7 @@ from .lexical import LexicalIndex
 from .store import ChromaStore, DocumentRecord
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 @dataclass
@@ -71,7 +71,7 @@ def chunk_metadata(chunk: Chunk, sectors: SectorVocabulary) -> dict:
         "table": chunk.table, "page": chunk.page, "start": chunk.start, "end": chunk.end, "header": chunk.header,
         "search_text": chunk.search_text, "alternates": "|".join(chunk.alternates),
         "repeat_group": chunk.repeat_group or "", "knelpunt": chunk.role in ("knelpunt", "oplossing"),
-        "mentions": "|".join(sectors.find_all(chunk.text)),
+        "mentions": "|".join(sectors.find_all(chunk.text)), "cite_as": chunk.cite_as,
     }
     return {k: v for k, v in meta.items() if v is not None}
 

@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 
 
 class LexicalIndex:
-    def __init__(self, ids: list[str], analyzer: DutchAnalyzer, bm25: bm25s.BM25 | None, generation: int):
+    def __init__(self, ids: list[str], analyzer: DutchAnalyzer, bm25: bm25s.BM25 | None, generation: int,
+                 df: dict[str, int] | None = None):
         self.ids = ids
+        self.df = df or {}
         self.analyzer = analyzer
         self.bm25 = bm25
         self.generation = generation
@@ -33,16 +35,20 @@ class LexicalIndex:
         if not ids:
             return cls([], analyzer, None, generation)
         corpus = [analyzer.tokens(t) or ["_leeg_"] for t in texts]
+        df: dict[str, int] = {}
+        for toks in corpus:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         bm25.index(corpus, show_progress=False)
-        return cls(ids, analyzer, bm25, generation)
+        return cls(ids, analyzer, bm25, generation, df)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / "index.pkl.tmp"
         with tmp.open("wb") as fh:
             pickle.dump({"ids": self.ids, "vocab": sorted(self.analyzer.vocabulary), "bm25": self.bm25,
-                         "generation": self.generation}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                         "generation": self.generation, "df": self.df}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(folder / "index.pkl")
         (folder / "generation.json").write_text(json.dumps({"generation": self.generation}))
 
@@ -57,7 +63,9 @@ class LexicalIndex:
         except Exception as exc:  # noqa: BLE001 - a torn or old file is rebuilt
             log.warning("BM25-index onleesbaar (%s); wordt opnieuw opgebouwd", exc)
             return None
-        return cls(raw["ids"], DutchAnalyzer(raw["vocab"]), raw["bm25"], raw["generation"])
+        if "df" not in raw:
+            return None
+        return cls(raw["ids"], DutchAnalyzer(raw["vocab"]), raw["bm25"], raw["generation"], raw["df"])
 
     def query_tokens(self, text: str) -> list[str]:
         return self.analyzer.tokens(text)

@@ -26,7 +26,7 @@ _COMPARE_Q = re.compile(r"verschil|veranderd|verandering|vergele|ten opzichte va
                         r"nieuw\b|compare|changed|difference|earlier", re.I)
 _COUNT_Q = re.compile(r"\b(?:hoeveel|how\s+many|how\s+much|aantal)\s+(?:extra\s+)?(\w{4,})", re.I)
 _KIND_HINTS = (
-    (re.compile(r"\bmemo\b|voortgangsmemo|aanjager.{0,20}(?:schrijft|meldt)", re.I), "memo"),
+    (re.compile(r"\bmemo\b|voortgangsmemo|(noemt|schrijft|meldt|volgens) de aanjager", re.I), "memo"),
     (re.compile(r"plan van aanpak|action plan", re.I), "plan van aanpak"),
     (re.compile(r"\bbijlage\b|\bannex\b|\bupdate\b|\btabel\b", re.I), "bijlage"),
 )
@@ -148,6 +148,12 @@ class HybridRetriever:
             self._meta = dict(zip(ids, metas))
             self._texts = dict(zip(ids, texts))
             self._lexical = lex
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        self.refresh()
+        assert self._lexical is not None
+        return self._lexical
 
     def chunk_count(self) -> int:
         self.refresh()

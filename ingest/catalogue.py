@@ -17,6 +17,7 @@ class CatalogueEntry:
     period: str | None = None
     short_title: str | None = None
     default_sector: str | None = None
+    cite_as: str | None = None
 
 
 def load_catalogue(path: Path) -> dict[str, CatalogueEntry]:
@@ -26,7 +27,7 @@ def load_catalogue(path: Path) -> dict[str, CatalogueEntry]:
     return {
         name: CatalogueEntry(
             title=e["title"], kind=e.get("kind", "document"), date=e.get("date"), period=e.get("period"),
-            short_title=e.get("short_title"), default_sector=e.get("default_sector"),
+            short_title=e.get("short_title"), default_sector=e.get("default_sector"), cite_as=e.get("cite_as"),
         )
         for name, e in raw.items()
         if not name.startswith("_")

@@ -84,6 +84,7 @@ class StructuredChunker:
                 role=role if not (knelpunt and role == "tekst") else "knelpunt",
                 table=lead.table, page=lead.page, start=start, end=end, text=text, header=header,
                 search_text=normalise_for_search(f"{section}\n{text}"), alternates=list(doc.alternates),
+                cite_as=doc.cite_as or _default_cite_as(doc),
             ))
         return chunks
 
@@ -158,3 +159,8 @@ def _dominant_role(blocks: list[Block]) -> str:
         if roles.count(preferred) * 2 >= len(roles):
             return preferred
     return roles[0]
+
+
+def _default_cite_as(doc: Document) -> str:
+    year = f" ({doc.date[:4]})" if doc.date else ""
+    return f"{doc.short_title or doc.title}{year}"

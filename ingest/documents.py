@@ -32,6 +32,6 @@ class DocumentBuilder:
         return Document(
             document_id=document_id_for(loaded.source_file), source_file=loaded.source_file,
             content_hash=loaded.content_hash, title=entry.title, short_title=entry.short_title,
-            date=entry.date, kind=entry.kind, period=entry.period, format=loaded.format,
+            date=entry.date, kind=entry.kind, cite_as=entry.cite_as, period=entry.period, format=loaded.format,
             text=text, blocks=blocks,
         )

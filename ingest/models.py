@@ -50,6 +50,7 @@ class Document:
     text: str
     blocks: list[Block]
     short_title: str | None = None
+    cite_as: str | None = None
     alternates: list[str] = field(default_factory=list)
 
     @property
@@ -78,6 +79,7 @@ class Chunk:
     search_text: str
     alternates: list[str] = field(default_factory=list)
     repeat_group: str | None = None
+    cite_as: str | None = None
 
     @property
     def embed_text(self) -> str:
