@@ -20,7 +20,7 @@ _BROAD_KNELPUNT = re.compile(
     r"^\s*(welke|wat zijn|wat waren|noem|geef|which|what are|what were|list)\b.{0,40}\b(knelpunten|problemen|"
     r"belemmeringen|bottlenecks|problems|obstacles)\b", re.I)
 _SECTOR_OVERVIEW = re.compile(
-    r"gedaan|ondernomen|activiteiten|doet|doen\b|bezig|what (has|have|did)|done|activities|overzicht|overview|"
+    r"gedaan|ondernomen|activiteiten|doet|doen\b|deed|deden|bezig|what (has|have|did)|done|activities|overzicht|overview|"
     r"aan de slag", re.I)
 _SHORT = 230
 PROBLEM_CUES = re.compile(

@@ -191,14 +191,14 @@ class Vraagbaak:
                 mode = "llm"
             elif stream:
                 if notice:
-                    yield f"\n\n{notice}\n\n"
-                yield text
+                    yield f"{notice}\n\n"
+                yield from _pieces(text)
             answer = Answer(question=question, answer=text, citations=citations, abstained=False, mode=mode,
                             intent=composition.intent, notice=notice)
             if verdict.abstain is False and stream and mode == "extractive":
                 pass
         if verdict.abstain and stream:
-            yield answer.answer
+            yield from _pieces(answer.answer)
         answer.resolved_question = q if resolved.carried else None
         timings["total_ms"] = _ms(t0)
         answer.timings = timings
@@ -280,3 +280,12 @@ def citation_context(text: str, citation: Citation, width: int = 300) -> tuple[s
     """(before, quote, after) around a citation, for highlighting it in its surrounding text."""
     s, e = citation.start, citation.end
     return text[max(0, s - width):s], text[s:e], text[e:e + width]
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """The extractive answer streamed a sentence or line at a time (it is ready at once, but reads as it arrives)."""
+    import re
+
+    for piece in re.split(r"(?<=[\n\]])", text):
+        if piece:
+            yield piece

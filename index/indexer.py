@@ -22,7 +22,7 @@ from ingest.loaders import discover, load_bytes, load_file
 from ingest.models import Chunk, Document, LoadedFile
 from ingest.sectors import SectorVocabulary
 
-from .embeddings import get_embeddings, model_name
+from .embeddings import EmbeddingCache, get_embeddings, model_name
 from .lexical import LexicalIndex
 from .store import ChromaStore, DocumentRecord
 
@@ -84,6 +84,13 @@ class Indexer:
         self.chunker = StructuredChunker(self.vocab, size=settings.chunk_size, minimum=settings.chunk_min)
         self.fingerprint = f"{PIPELINE_VERSION}|{settings.chunk_size}|{settings.chunk_min}"
         self._embeddings = None
+        self._cache: EmbeddingCache | None = None
+
+    @property
+    def cache(self) -> EmbeddingCache:
+        if self._cache is None:
+            self._cache = EmbeddingCache(self.settings.embedding_cache_path, model_name(self.embeddings))
+        return self._cache
 
     @property
     def embeddings(self):
@@ -274,7 +281,7 @@ class Indexer:
         store.delete_chunks_of(doc.document_id)
         chunks = self.chunker.chunk(doc)
         if chunks:
-            vectors = self.embeddings.embed_documents([c.embed_text for c in chunks])
+            vectors = self.cache.embed_documents(self.embeddings, [c.embed_text for c in chunks])
             store.add_chunks([c.chunk_id for c in chunks], vectors, [c.text for c in chunks],
                              [chunk_metadata(c, self.vocab) for c in chunks])
         sectors = sorted({c.sector for c in chunks if c.sector})

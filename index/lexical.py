@@ -17,6 +17,7 @@ import numpy as np
 from .analysis import DutchAnalyzer
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:

@@ -30,7 +30,7 @@ _KIND_HINTS = (
     (re.compile(r"plan van aanpak|action plan", re.I), "plan van aanpak"),
     (re.compile(r"\bbijlage\b|\bannex\b|\bupdate\b|\btabel\b", re.I), "bijlage"),
 )
-_ACTIVITY_Q = re.compile(r"gedaan|ondernomen|activiteit|doet|doen|bezig|aanpak|acties|what\s+(has|have|did)|"
+_ACTIVITY_Q = re.compile(r"gedaan|ondernomen|activiteit|doet|doen|deed|deden|bezig|aanpak|acties|what\s+(has|have|did)|"
                          r"activities|done|overzicht|overview", re.I)
 
 
