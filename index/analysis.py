@@ -17,7 +17,7 @@ which who how many much did does do has have by with from at as be this that the
 """.split())
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[a-zà-ÿ]+(?:['’][a-z]+)?", re.I)
-_stemmer = Stemmer.Stemmer("dutch")
+_stemmer = Stemmer.Stemmer("dutch")  # Kraaij-Pohlmann; dutch_porter measured: same recall within 1 point
 _LINKERS = ("s", "en", "e", "")
 
 

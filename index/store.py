@@ -100,7 +100,9 @@ class ChromaStore:
         return dict(got["metadatas"][0]) if got["ids"] else {}
 
     def _put_state(self, state: dict[str, Any]) -> None:
-        self.registry.upsert(ids=[STATE_ID], embeddings=[_DUMMY], metadatas=[state], documents=["state"])
+        # Chroma merges metadata on upsert; delete first so removed keys really go.
+        self.registry.delete(ids=[STATE_ID])
+        self.registry.add(ids=[STATE_ID], embeddings=[_DUMMY], metadatas=[state or {"generation": 0}], documents=["state"])
 
     def generation(self) -> int:
         return int(self.state().get("generation", 0))
@@ -140,8 +142,10 @@ class ChromaStore:
         return DocumentRecord.from_metadata(document_id, got["metadatas"][0]), got["documents"][0] or ""
 
     def put_document(self, record: DocumentRecord, text: str) -> None:
-        self.registry.upsert(ids=[record.document_id], embeddings=[_DUMMY], metadatas=[record.to_metadata()],
-                             documents=[text or " "])
+        # delete + add, not upsert: Chroma merges metadata, and a field that became empty must not linger
+        self.registry.delete(ids=[record.document_id])
+        self.registry.add(ids=[record.document_id], embeddings=[_DUMMY], metadatas=[record.to_metadata()],
+                          documents=[text or " "])
 
     def delete_document(self, document_id: str) -> None:
         self.delete_chunks_of(document_id)

