@@ -114,6 +114,16 @@ class UploadResponse(BaseModel):
     summary: str
 
 
+class ErrorOut(BaseModel):
+    detail: str | list
+
+
+ERRORS = {400: {"model": ErrorOut, "description": "Onleesbaar verzoek (geen geldige JSON)"},
+          401: {"model": ErrorOut, "description": "API-sleutel ontbreekt of is ongeldig"},
+          422: {"model": ErrorOut, "description": "Ongeldige invoer"},
+          503: {"model": ErrorOut, "description": "Index niet klaar: voer `vraagbaak ingest` uit"}}
+
+
 def _cit(c: Citation) -> CitationOut:
     return CitationOut(**c.model_dump(include=set(CitationOut.model_fields)))
 
@@ -184,12 +194,16 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
                   for e in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": errors})
 
+    @app.exception_handler(HTTPException)
+    async def _http(_r: Request, exc: HTTPException):
+        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+
     @app.exception_handler(Exception)
     async def _crash(_r: Request, exc: Exception):
         log.exception("onverwachte fout", exc_info=exc)
         return JSONResponse(status_code=500, content={"detail": "Er ging iets mis aan onze kant. Probeer het opnieuw."})
 
-    @app.post("/ask", response_model=AskResponse, dependencies=[Depends(read_access)])
+    @app.post("/ask", response_model=AskResponse, dependencies=[Depends(read_access)], responses=ERRORS)
     def ask(req: AskRequest) -> AskResponse:
         t = time.perf_counter()
         answer = get_engine().ask(req.question, [h.model_dump() for h in req.history],
@@ -197,7 +211,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
         return to_response(answer, (time.perf_counter() - t) * 1000)
 
     @app.post("/ask/stream", dependencies=[Depends(read_access)],
-              responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}})
+              responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}, **ERRORS})
     def ask_stream(req: AskRequest) -> StreamingResponse:
         engine = get_engine()
         filters = req.filters.model_dump(exclude_none=True) if req.filters else None
@@ -220,7 +234,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    @app.get("/search", response_model=SearchResponse, dependencies=[Depends(read_access)])
+    @app.get("/search", response_model=SearchResponse, dependencies=[Depends(read_access)], responses=ERRORS)
     def search(q: Annotated[str, Query(min_length=1, max_length=2000)], k: Annotated[int, Query(ge=1, le=20)] = 5,
                sector: str | None = None, document_id: str | None = None) -> SearchResponse:
         if not q.strip():
@@ -232,18 +246,19 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
             source_file=h.metadata.get("source_file", ""), section=h.metadata.get("section", ""), sector=h.sector,
             page=h.metadata.get("page"), text=h.text, score=round(h.score, 5)) for h in hits])
 
-    @app.get("/documents", dependencies=[Depends(read_access)])
+    @app.get("/documents", dependencies=[Depends(read_access)], responses=ERRORS)
     def documents() -> dict:
         return {"documents": get_engine().documents()}
 
-    @app.get("/documents/{document_id}", dependencies=[Depends(read_access)])
+    @app.get("/documents/{document_id}", dependencies=[Depends(read_access)],
+             responses={**ERRORS, 404: {"model": ErrorOut, "description": "Onbekend document"}})
     def document(document_id: str) -> dict:
         doc = get_engine().document(document_id)
         if doc is None:
             raise HTTPException(404, f"Document '{document_id}' bestaat niet.")
         return doc
 
-    @app.get("/sectors", dependencies=[Depends(read_access)])
+    @app.get("/sectors", dependencies=[Depends(read_access)], responses=ERRORS)
     def sectors() -> dict:
         return {"sectors": get_engine().sectors()}
 
@@ -251,11 +266,13 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
     def health() -> dict:
         return get_engine().health()
 
-    @app.post("/feedback", response_model=FeedbackResponse, dependencies=[Depends(read_access)])
+    @app.post("/feedback", response_model=FeedbackResponse, dependencies=[Depends(read_access)], responses=ERRORS)
     def feedback(req: FeedbackRequest) -> FeedbackResponse:
         return FeedbackResponse(id=get_feedback().add(req.question, req.answer, req.rating, req.comment))
 
-    @app.post("/documents", response_model=UploadResponse, dependencies=[Depends(write_access)])
+    @app.post("/documents", response_model=UploadResponse, dependencies=[Depends(write_access)],
+              responses={**ERRORS, 403: {"model": ErrorOut, "description": "Uploaden staat uit"},
+                         413: {"model": ErrorOut, "description": "Bestand te groot"}})
     def upload(files: Annotated[list[UploadFile], File(description="PDF, tekst, Markdown of HTML")]) -> UploadResponse:
         from index.indexer import Indexer
 

@@ -136,6 +136,8 @@ class Vraagbaak:
         verdict = self.policy.before_retrieval(q)
         t1 = time.perf_counter()
         qa = self.retriever.analyse(q)
+        if flt.sector and not qa.sectors:
+            qa.sectors = list(flt.sector)  # a sector chosen in the filter counts as named in the question
         k = top_k or self.settings.top_k
         hits = self.retriever.search(q, k=max(k, 8), filters=flt, analysis=qa)
         timings["retrieve_ms"] = _ms(t1)
