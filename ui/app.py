@@ -92,9 +92,11 @@ def show_citations(citations: list[dict], key: str) -> None:
                 full = ""
             s, e = c["start"], c["end"]
             if full and full[s:e] == c["quote"]:
-                before = html.escape(full[max(0, s - 350):s])
-                after = html.escape(full[e:e + 350])
-                st.markdown(f"<div class='ctx'>…{before}<mark>{html.escape(c['quote'])}</mark>{after}…</div>",
+                def esc(t: str) -> str:
+                    return html.escape(t).replace("\n", "<br>")
+
+                before, after = esc(full[max(0, s - 350):s]), esc(full[e:e + 350])
+                st.markdown(f"<div class='ctx'>…{before}<mark>{esc(c['quote'])}</mark>{after}…</div>",
                             unsafe_allow_html=True)
             else:
                 st.markdown(f"> {c['quote']}")
@@ -109,9 +111,10 @@ def show_citations(citations: list[dict], key: str) -> None:
 
 
 def feedback_buttons(question: str, answer: str, key: str) -> None:
-    cols = st.columns([1, 1, 10])
-    for col, rating, label in ((cols[0], "up", "👍"), (cols[1], "down", "👎")):
-        if col.button(label, key=f"fb-{rating}-{key}", help="Was dit antwoord nuttig?"):
+    cols = st.columns([2, 2, 8])
+    for col, rating, label, icon in ((cols[0], "up", "Nuttig", ":material/thumb_up:"),
+                                     (cols[1], "down", "Niet nuttig", ":material/thumb_down:")):
+        if col.button(label, icon=icon, key=f"fb-{rating}-{key}", help="Was dit antwoord nuttig?"):
             try:
                 api("POST", "/feedback", json={"question": question, "answer": answer, "rating": rating})
                 st.toast("Bedankt voor je feedback!")
