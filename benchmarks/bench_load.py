@@ -1,0 +1,95 @@
+"""Load benchmark on loopback: one uvicorn worker, 20 concurrent clients posting /ask for 60 s (bounded in time
+and count, stops by itself). Prints requests/s, latency p50/p95, 5xx count and the API's resident memory.
+
+    .venv/bin/python -m benchmarks.bench_load [--clients 20] [--seconds 60]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+
+from assistant.settings import PROJECT_ROOT
+from evals.gold import load_gold
+
+from .common import pct, peak_rss_mb, rss_mb
+
+MAX_REQUESTS = 50_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=60)
+    args = ap.parse_args()
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.api:app_factory", "--factory", "--host",
+                             "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"],
+                            cwd=PROJECT_ROOT, env=dict(os.environ))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/health", timeout=2).json().get("ready"):
+                    break
+            except (httpx.HTTPError, ValueError):
+                time.sleep(0.3)
+        questions = [q for q in load_gold() if not q.history]
+        httpx.post(f"{url}/ask", json={"question": questions[0].question}, timeout=60)  # warm
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        lock = threading.Lock()
+        stop_at = time.monotonic() + args.seconds
+        counter = {"n": 0}
+
+        def client(i: int) -> None:
+            with httpx.Client(base_url=url, timeout=60) as c:
+                j = i
+                while time.monotonic() < stop_at:
+                    with lock:
+                        if counter["n"] >= MAX_REQUESTS:
+                            return
+                        counter["n"] += 1
+                    q = questions[j % len(questions)].question
+                    j += args.clients
+                    t = time.perf_counter()
+                    try:
+                        code = c.post("/ask", json={"question": q}).status_code
+                    except httpx.HTTPError:
+                        code = 599
+                    dt = (time.perf_counter() - t) * 1000
+                    with lock:
+                        latencies.append(dt)
+                        statuses[code] = statuses.get(code, 0) + 1
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+        n = len(latencies)
+        errors = sum(v for k, v in statuses.items() if k >= 500)
+        print(f"{args.clients} clients, {wall:.0f} s, one uvicorn worker: {n} requests, {n / wall:.1f} requests/s, "
+              f"p50 {pct(latencies, 50):.0f} ms, p95 {pct(latencies, 95):.0f} ms, 5xx: {errors}, statuses {statuses}")
+        print(f"API process memory: RSS {rss_mb(proc.pid):.0f} MB now, peak {peak_rss_mb(proc.pid):.0f} MB")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
