@@ -145,7 +145,8 @@ class HybridRetriever:
                     lex.save(self.settings.lexical_dir)
                 except OSError:
                     pass
-            self._meta = dict(zip(ids, metas))
+            # the search text lives on in the BM25 index; keeping it per chunk too would double the memory
+            self._meta = {cid: {k: v for k, v in m.items() if k != "search_text"} for cid, m in zip(ids, metas)}
             self._texts = dict(zip(ids, texts))
             self._lexical = lex
 
