@@ -23,6 +23,8 @@ _SECTOR_OVERVIEW = re.compile(
     r"gedaan|ondernomen|activiteiten|doet|doen\b|deed|deden|bezig|what (has|have|did)|done|activities|overzicht|overview|"
     r"aan de slag", re.I)
 _SHORT = 230
+_ACTIVITY_WORDS = re.compile(r"gedaan|ondernomen|activiteit|activities|\bdone\b|\bdoen\b|\bdoet\b|\bdeed|aan de slag",
+                             re.I)
 PROBLEM_CUES = re.compile(
     r"^Probleem\s+\d|complexe opgave|ontbreken van betrouwbare|nagenoeg onmogelijk|tegenstrijdig|conflicterend|"
     r"verschil in telling|bureaucratie|pervers|telt niet mee|tellen niet meer mee|krimp|hoger gelegd|lat .{0,30}hoger|"
@@ -86,7 +88,9 @@ class Citer:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, vocabulary: SectorVocabulary, scorer: EvidenceScorer, max_sentences: int = 5):
+    def __init__(self, vocabulary: SectorVocabulary, scorer: EvidenceScorer, max_sentences: int = 5,
+                 doc_text=None):
+        self.doc_text = doc_text or (lambda _document_id: None)
         self.vocab = vocabulary
         self.scorer = scorer
         self.max_sentences = max_sentences
@@ -100,8 +104,9 @@ class ExtractiveAnswerer:
 
     # -- shapes ---------------------------------------------------------------------------
     def wants_sector_overview(self, qa: QueryAnalysis) -> bool:
-        return bool(qa.sectors) and not qa.knelpunt and not qa.count_noun and bool(_SECTOR_OVERVIEW.search(qa.text)) \
-            and not qa.results
+        """"What has sector X done / achieved?" in any phrasing (results questions get the results part)."""
+        return bool(qa.sectors) and not qa.knelpunt and not qa.count_noun \
+            and (bool(_SECTOR_OVERVIEW.search(qa.text)) or qa.results or qa.compare)
 
     def wants_knelpunten_overview(self, qa: QueryAnalysis) -> bool:
         return qa.knelpunt and not qa.sectors and bool(_BROAD_KNELPUNT.search(qa.text))
@@ -111,19 +116,15 @@ class ExtractiveAnswerer:
         chosen = select(units, limit)
         if not chosen:
             return Composition("", [], [], "vraag")
-        chosen = [extend_with_context(u, units) for u in chosen]
+        chosen = [extend_with_context(u, units, self.doc_text(u.document_id)) for u in chosen]
         # an extension may now contain another chosen unit: keep the containing one
         chosen = [u for u in chosen if not any(o is not u and o.document_id == u.document_id and o.start <= u.start
                                                and u.end <= o.end and (o.start, o.end) != (u.start, u.end) for o in chosen)]
+        # the best passage leads; the others follow in document and reading order
         lead = chosen[0]
-        rest = sorted(chosen[1:], key=lambda u: (u.hit.metadata.get("date") or "", u.document_id, u.start))
-        if not qa.count_noun and not re.search(r"wanneer|percentage|when", qa.text, re.I):
-            # a plain question reads best in document order; the best passage still decides which document leads
-            ordered = [u for u in rest if u.document_id == lead.document_id and u.start < lead.start]
-            rest = [u for u in rest if u not in ordered]
-            chosen = ordered + [lead] + rest
-        else:
-            chosen = [lead] + rest
+        rest = sorted(chosen[1:], key=lambda u: (u.document_id != lead.document_id, u.hit.metadata.get("date") or "",
+                                                 u.document_id, u.start))
+        chosen = [lead] + rest
         citer = Citer({})
         groups: "OrderedDict[str, list[Unit]]" = OrderedDict()
         for u in chosen:
@@ -144,7 +145,8 @@ class ExtractiveAnswerer:
         by_doc: "OrderedDict[str, list[SearchHit]]" = OrderedDict()
         for h in rows:
             by_doc.setdefault(h.document_id, []).append(h)
-        parts = [f"Overzicht voor de sector {name}, per document:"]
+        results_only = qa.results and not qa.compare and not _ACTIVITY_WORDS.search(qa.text)
+        parts = [f"{'Resultaten' if results_only else 'Overzicht'} voor de sector {name}, per document:"]
         used: list[Unit] = []
         for doc_id, hits in by_doc.items():
             meta = hits[0].metadata
@@ -153,11 +155,18 @@ class ExtractiveAnswerer:
             header = f"**{frame[:1].upper()}{frame[1:]}**" + (f" (periode {period})" if period else "")
             org = meta.get("organisation")
             lines = [header + (f" — {org}" if org else "")]
-            for role, label, limit in (("activiteiten", "Activiteiten", 4), ("gevolgen", "Gevolgen", 3)):
+            parts_wanted = (("gevolgen", "Gevolgen", 6),) if results_only else \
+                (("activiteiten", "Activiteiten", 4), ("gevolgen", "Gevolgen", 4))
+            for role, label, limit in parts_wanted:
                 units = [u for h in hits if (h.metadata.get("role") == role or (role == "activiteiten" and
                          h.metadata.get("role") not in ("gevolgen",)))
                          for u in units_of(h, 0, self.scorer.analyzer)]
-                units = [u for u in units if len(u.text) >= 25][:limit]
+                units = [u for u in units if len(u.text) >= 25]
+                if role == "gevolgen":
+                    # results with figures first, shown in reading order
+                    keep = {id(u) for u in sorted(units, key=lambda u: not re.search(r"\d", u.text))[:limit]}
+                    units = [u for u in units if id(u) in keep]
+                units = units[:limit]
                 if units:
                     lines.append(f"{label}:")
                     for u in units:

@@ -54,11 +54,19 @@ class Vraagbaak:
             with self._lock:
                 self._periods = {r.document_id: r.period for r in self.store.documents() if r.period}
                 scorer = EvidenceScorer(lex.analyzer, lex.df, len(lex.ids))
-                self.answerer = ExtractiveAnswerer(self.vocab, scorer, self.settings.max_answer_sentences)
+                self._doc_texts: dict[str, str] = {}
+                self.answerer = ExtractiveAnswerer(self.vocab, scorer, self.settings.max_answer_sentences,
+                                                   doc_text=self._doc_text)
                 years = {r.date[:4] for r in self.store.documents() if r.date}
                 self.policy = AbstentionPolicy(self.vocab, "\n".join(self.retriever._texts.values()),
                                                self.settings.abstain_threshold, document_years=years)
                 self._generation = lex.generation
+
+    def _doc_text(self, document_id: str) -> str | None:
+        if document_id not in self._doc_texts:
+            got = self.store.get_document(document_id)
+            self._doc_texts[document_id] = got[1] if got else ""
+        return self._doc_texts[document_id] or None
 
     @property
     def llm(self):

@@ -135,6 +135,7 @@ class EvidenceScorer:
         solution_q = bool(_SOLUTION_Q.search(qa.text))
         author_q = bool(_AUTHOR_Q.search(qa.text))
         why_q = bool(_WHY_Q.search(qa.text))
+        which_q = bool(re.match(r"^\s*(welke|which|what are the)\b", qa.text, re.I))
         define = _DEFINE_Q.match(qa.text)
         define_noun = define.group(1).lower() if define else None
         for u in units:
@@ -161,7 +162,9 @@ class EvidenceScorer:
             if author_q and re.match(r"^(Van|Aan|From|To)\s*:", u.text):
                 s += 0.4
             if why_q and _WHY_CUES.search(u.text):
-                s += 0.15
+                s += 0.3
+            if which_q and u.text.rstrip().endswith(":"):
+                s += 0.2  # "Welke onderzoeken ...?": the sentence that introduces the list
             if define_noun and re.match(rf"^[¹²³⁴⁵⁶⁷⁸⁹]*\s*(De|Het)\s+{re.escape(define_noun)}\b", u.text, re.I):
                 s += 0.3
             if qa.sectors and u.hit.sector in qa.sectors:
@@ -211,25 +214,41 @@ def content_words(text: str) -> list[str]:
     return [t for t in raw_tokens(text) if len(t) >= 4]
 
 
-def extend_with_context(unit: Unit, pool: list[Unit], max_len: int = 420) -> Unit:
-    """A short sentence is quoted together with the next sentence of its paragraph (or the list it introduces)."""
+def extend_with_context(unit: Unit, pool: list[Unit], doc_text: str | None = None, max_len: int = 420) -> Unit:
+    """A sentence that introduces a list is quoted with the list (read from the document, so across chunk
+    boundaries); a short sentence is quoted together with the next sentence of its paragraph."""
+    end = None
+    headings = {p.strip() for p in (unit.hit.metadata.get("section") or "").split("›")}
+    is_heading = unit.text.strip() in headings or unit.text.strip().rstrip(".") in headings
+    if (unit.text.rstrip().endswith(":") or is_heading) and doc_text and doc_text[unit.start:unit.end] == unit.text:
+        lines = doc_text[unit.end:unit.end + 900].lstrip("\n").split("\n")
+        offset = unit.end + (len(doc_text[unit.end:unit.end + 900]) - len(doc_text[unit.end:unit.end + 900].lstrip("\n")))
+        taken = 0
+        for line in lines:
+            if not line.strip():
+                offset += len(line) + 1
+                continue
+            if taken >= (2 if is_heading else 5) or offset + len(line) - unit.start > 700:
+                break
+            end = offset + len(line)
+            offset = end + 1
+            taken += 1
+        if end is not None:
+            return _widened(unit, doc_text[unit.start:end], end)
     same = sorted((u for u in pool if u.hit.chunk_id == unit.hit.chunk_id and u.start > unit.start),
                   key=lambda u: u.start)
     if not same:
         return unit
     nxt = same[0]
-    introduces_list = unit.text.rstrip().endswith(":") and nxt.bullet
-    if introduces_list:
-        followers = [u for u in same if u.bullet][:4]
-        end = followers[-1].end
-    elif not unit.bullet and len(unit.text) < 160 and nxt.paragraph == unit.paragraph:
-        end = nxt.end
-    else:
+    if unit.bullet or len(unit.text) >= 160 or nxt.paragraph != unit.paragraph:
         return unit
-    if end - unit.start > max_len + 200:
+    if nxt.end - unit.start > max_len + 200:
         return unit
-    doc_text_start = unit.start - int(unit.hit.metadata.get("start", 0))
-    text = unit.hit.text[doc_text_start:doc_text_start + (end - unit.start)]
-    return Unit(text=text, start=unit.start, end=end, hit=unit.hit, rank=unit.rank, tokens=unit.tokens | nxt.tokens,
-                bullet=unit.bullet, score=unit.score, coverage=unit.coverage, reasons=unit.reasons, also=unit.also,
-                paragraph=unit.paragraph)
+    local = unit.start - int(unit.hit.metadata.get("start", 0))
+    return _widened(unit, unit.hit.text[local:local + (nxt.end - unit.start)], nxt.end, nxt.tokens)
+
+
+def _widened(unit: Unit, text: str, end: int, extra_tokens: set[str] | None = None) -> Unit:
+    return Unit(text=text, start=unit.start, end=end, hit=unit.hit, rank=unit.rank,
+                tokens=unit.tokens | (extra_tokens or set()), bullet=unit.bullet, score=unit.score,
+                coverage=unit.coverage, reasons=unit.reasons, also=unit.also, paragraph=unit.paragraph)
