@@ -133,7 +133,8 @@ def test_end_to_end_in_headless_chromium(streamlit_server, settings):
             (By.XPATH, "//details[.//summary[contains(., '[1]')]]//summary")))
         assert "IPO" in driver.find_element(By.TAG_NAME, "body").text
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", expander)
-        expander.click()
+        # a JavaScript click: the sticky chat input may overlap the summary while the page settles
+        driver.execute_script("arguments[0].click();", expander)
         marks = wait.until(lambda d: [m for m in d.find_elements(By.CSS_SELECTOR, "mark")
                                       if m.is_displayed() and m.text.strip()])
         assert "IPO" in marks[0].text or marks[0].text.strip()
