@@ -203,6 +203,9 @@ class ExtractiveAnswerer:
             if not problems:
                 continue
             problem = problems[0]
+            follow = [u for u in us if u.start > problem.start and u.role != "oplossing"][:1]
+            if follow and PROBLEM_CUES.search(follow[0].text) and follow[0].start - problem.end <= 2:
+                problem = _joined(problem, follow[0])
             solutions = [u for u in us if u.role == "oplossing" or re.match(r"^Een\s+(mogelijke\s+)?oplossing", u.text)]
             numbered = "Probleem" in section
             order = (0 if numbered else 1, -(problem.hit.metadata.get("date") or "0")[:4].__len__(), problem.start)
@@ -226,3 +229,12 @@ class ExtractiveAnswerer:
         if len(lines) == 1:
             return Composition("", [], [], "knelpunten")
         return Composition("\n".join(lines), citer.citations, used, "knelpunten")
+
+
+def _joined(a: Unit, b: Unit) -> Unit:
+    """Two adjacent sentences of one chunk quoted as one passage."""
+    local = a.start - int(a.hit.metadata.get("start", 0))
+    text = a.hit.text[local:local + (b.end - a.start)]
+    return Unit(text=text, start=a.start, end=b.end, hit=a.hit, rank=a.rank, tokens=a.tokens | b.tokens,
+                bullet=a.bullet, score=max(a.score, b.score), coverage=max(a.coverage, b.coverage),
+                reasons=a.reasons, also=a.also, paragraph=a.paragraph)

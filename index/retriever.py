@@ -117,6 +117,11 @@ class HybridRetriever:
         self._checked = 0.0
         self._lock = threading.Lock()
         self._embeddings = None
+        self.reranker = None
+        if settings.reranker:
+            from .rerank import CrossEncoderReranker
+
+            self.reranker = CrossEncoderReranker(settings.reranker)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
@@ -244,6 +249,10 @@ class HybridRetriever:
                 for c in ranked if c in self._meta]
         if s.use_dedup:
             hits = self._collapse(hits)
+        if self.reranker is not None:
+            from .rerank import rerank
+
+            hits = rerank(self.reranker, query, hits, top=max(k * 3, 15))
         if qa.sectors and not qa.knelpunt and not qa.count_noun and (qa.activity or qa.results or qa.compare):
             mode = "gevolgen" if (qa.results or qa.compare) else "opening"
             hits = self._sector_first(hits, qa.sectors, mode, filters)

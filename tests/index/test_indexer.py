@@ -143,3 +143,21 @@ def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir)
             assert rec.chunk_count == sum(1 for m in metas if m["document_id"] == did)
     # and it now matches a clean index exactly
     assert len(ids) == sum(r.chunk_count for r in docs.values())
+
+
+def test_pdf_chunks_carry_their_page(fresh_settings, tmp_path):
+    from tests.ingest.test_loaders import make_pdf
+
+    folder = tmp_path / "pdf"
+    folder.mkdir()
+    make_pdf(folder / "rapport.pdf", [
+        "Rapport over de gemeenten. De gemeenten hebben 40 leercirkels opgezet in het hele land. " * 8,
+        "Over de provincies. De provincies realiseerden 12 garantiebanen in het eerste jaar. " * 8,
+    ])
+    ix = Indexer(fresh_settings)
+    report = ix.ingest([folder])
+    assert report.added == ["rapport.pdf"]
+    _ids, texts, metas = ix.store.all_chunks()
+    pages = {m.get("page") for m in metas}
+    assert pages == {1, 2}
+    assert all((m["page"] == 2) == ("provincies" in t) for t, m in zip(texts, metas))

@@ -73,3 +73,20 @@ def test_lexical_and_dense_agree_on_storage_mode(settings, server_settings):
     a = [h.chunk_id for h in HybridRetriever(settings).search("leercirkel primair onderwijs", k=5)]
     b = [h.chunk_id for h in HybridRetriever(server_settings).search("leercirkel primair onderwijs", k=5)]
     assert a == b
+
+
+class _LengthReranker:
+    """A deterministic stand-in cross-encoder: prefers the shortest passage."""
+
+    def scores(self, query, passages):
+        return [-len(p) for p in passages]
+
+
+def test_a_configured_reranker_reorders_the_candidates(settings, indexed):
+    plain = HybridRetriever(settings)
+    reranked = HybridRetriever(settings)
+    reranked.reranker = _LengthReranker()
+    a = plain.search("leercirkel", k=5)
+    b = reranked.search("leercirkel", k=5)
+    assert [len(h.text) for h in b] == sorted(len(h.text) for h in b)
+    assert {h.chunk_id for h in b} != {h.chunk_id for h in a} or [h.chunk_id for h in b] != [h.chunk_id for h in a]
