@@ -110,7 +110,7 @@ class Indexer:
                progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        paths = paths or [self.settings.corpus_dir]
+        paths = paths or self.default_paths()
         files = list(discover(paths))
         loaded: list[LoadedFile] = []
         for f in files:
@@ -120,7 +120,12 @@ class Indexer:
                 report.failed.append((f.name, str(exc)))
                 log.warning("overgeslagen: %s", exc)
         return self._ingest_loaded(loaded, report, started, prune=prune, reindex=reindex, progress=progress,
-                                   catalogue_paths=files)
+                                   catalogue_paths=files, roots=[p.resolve() for p in paths])
+
+    def default_paths(self) -> list[Path]:
+        """The bundled corpus, plus the documents users uploaded through the API."""
+        uploads = self.settings.var_dir / "uploads"
+        return [self.settings.corpus_dir] + ([uploads] if uploads.is_dir() else [])
 
     def ingest_bytes(self, items: list[tuple[str, bytes]], target_dir: Path | None = None) -> IngestReport:
         """Uploads: validated, saved under ``target_dir`` (so a later ``ingest --prune`` keeps them), then indexed."""
@@ -144,7 +149,7 @@ class Indexer:
 
     # ------------------------------------------------------------------------------------
     def _ingest_loaded(self, loaded: list[LoadedFile], report: IngestReport, started: float, *, prune: bool,
-                       reindex: bool, progress, catalogue_paths: list[Path]) -> IngestReport:
+                       reindex: bool, progress, catalogue_paths: list[Path], roots: list[Path] | None = None) -> IngestReport:
         store = self.store
         if reindex:
             for rec in store.documents():
@@ -178,7 +183,7 @@ class Indexer:
             docs[doc.document_id] = doc
             raw = "\n".join(p.text for p in lf.pages)
             meta[doc.document_id] = (signature(doc.text), messiness(raw))
-            paths[doc.document_id] = lf.path
+            paths[doc.document_id] = str(Path(lf.path).resolve())
 
         # Duplicate extractions: compare the batch with itself and with what is indexed already.
         candidates = dict(meta)
@@ -250,9 +255,13 @@ class Indexer:
             {"added": report.added, "updated": report.updated, "repaired": report.repaired}[how].append(doc.source_file)
 
         if prune:
-            seen_files = {Path(p).name for p in catalogue_paths}
+            # only documents that came from the folders ingested now, and whose file is gone
             for rid, rec in existing.items():
-                if rec.source_file not in seen_files and rid not in docs:
+                if rid in docs or not rec.path:
+                    continue
+                path = Path(rec.path)
+                inside = any(path == r or r in path.parents for r in (roots or []))
+                if inside and not path.exists():
                     store.delete_document(rid)
                     report.pruned.append(rec.source_file)
 

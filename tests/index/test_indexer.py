@@ -161,3 +161,16 @@ def test_pdf_chunks_carry_their_page(fresh_settings, tmp_path):
     pages = {m.get("page") for m in metas}
     assert pages == {1, 2}
     assert all((m["page"] == 2) == ("provincies" in t) for t, m in zip(texts, metas))
+
+
+def test_prune_only_touches_the_folders_being_ingested(fresh_settings, tmp_path):
+    one = small_corpus(tmp_path / "one")
+    two = tmp_path / "two"
+    two.mkdir()
+    (two / "c.md").write_text("# Notitie gemeenten\n\nDe gemeenten openden leercirkels.", encoding="utf-8")
+    ix = Indexer(fresh_settings)
+    ix.ingest([one])
+    ix.ingest([two])
+    report = ix.ingest([two], prune=True)
+    assert report.pruned == []
+    assert sorted(d.document_id for d in ix.store.documents()) == ["a", "b", "c"]
