@@ -57,12 +57,11 @@ def as_sentence(text: str) -> str:
 class Citer:
     """Hands out citation numbers; the same passage cited twice keeps its number."""
 
-    def __init__(self, doc_titles: dict[str, str]):
+    def __init__(self) -> None:
         self.citations: list[Citation] = []
         self._by_span: dict[tuple[str, int, int], int] = {}
-        self.doc_titles = doc_titles
 
-    def cite(self, unit: Unit, alternates_text: list[SourceRef] | None = None) -> int:
+    def cite(self, unit: Unit) -> int:
         key = (unit.document_id, unit.start, unit.end)
         if key in self._by_span:
             return self._by_span[key]
@@ -125,7 +124,7 @@ class ExtractiveAnswerer:
         rest = sorted(chosen[1:], key=lambda u: (u.document_id != lead.document_id, u.hit.metadata.get("date") or "",
                                                  u.document_id, u.start))
         chosen = [lead] + rest
-        citer = Citer({})
+        citer = Citer()
         groups: "OrderedDict[str, list[Unit]]" = OrderedDict()
         for u in chosen:
             groups.setdefault(u.document_id, []).append(u)
@@ -141,7 +140,7 @@ class ExtractiveAnswerer:
                         periods: dict[str, str]) -> Composition:
         sector = qa.sectors[0]
         name = self.vocab.name(sector) or sector
-        citer = Citer({})
+        citer = Citer()
         by_doc: "OrderedDict[str, list[SearchHit]]" = OrderedDict()
         for h in rows:
             by_doc.setdefault(h.document_id, []).append(h)
@@ -208,11 +207,10 @@ class ExtractiveAnswerer:
                 problem = _joined(problem, follow[0])
             solutions = [u for u in us if u.role == "oplossing" or re.match(r"^Een\s+(mogelijke\s+)?oplossing", u.text)]
             numbered = "Probleem" in section
-            order = (0 if numbered else 1, -(problem.hit.metadata.get("date") or "0")[:4].__len__(), problem.start)
             items.append(((0 if numbered else 1, problem.hit.metadata.get("date") or "", problem.start), problem,
                           solutions[0] if solutions else None))
         items.sort(key=lambda it: (it[0][0], it[0][1] and -int(it[0][1][:4]) or 0, it[0][2]))
-        citer = Citer({})
+        citer = Citer()
         lines = ["De documenten noemen deze knelpunten:"]
         used: list[Unit] = []
         for _key, problem, solution in items[:7]:

@@ -20,7 +20,7 @@ from .abstention import AbstentionPolicy
 from .answerer import Citer, Composition, ExtractiveAnswerer, short
 from .evidence import EvidenceScorer
 from .followup import FollowUpResolver
-from .models import Answer, Citation
+from .models import Answer
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +205,6 @@ class Vraagbaak:
                 yield from _pieces(text)
             answer = Answer(question=question, answer=text, citations=citations, abstained=False, mode=mode,
                             intent=composition.intent, notice=notice)
-            if verdict.abstain is False and stream and mode == "extractive":
-                pass
         if verdict.abstain and stream:
             yield from _pieces(answer.answer)
         answer.resolved_question = q if resolved.carried else None
@@ -215,7 +213,7 @@ class Vraagbaak:
         yield answer
 
     def _abstain(self, question: str, resolved: str, reason: str, units) -> Answer:
-        citer = Citer({})
+        citer = Citer()
         seen_chunks: set[str] = set()
         for u in units:
             if u.hit.chunk_id in seen_chunks or len(seen_chunks) >= 3:
@@ -284,12 +282,6 @@ class Vraagbaak:
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
-
-
-def citation_context(text: str, citation: Citation, width: int = 300) -> tuple[str, str, str]:
-    """(before, quote, after) around a citation, for highlighting it in its surrounding text."""
-    s, e = citation.start, citation.end
-    return text[max(0, s - width):s], text[s:e], text[e:e + width]
 
 
 def _pieces(text: str) -> Iterator[str]:

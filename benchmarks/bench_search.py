@@ -52,7 +52,6 @@ def bundled() -> None:
 
 def synthetic(n: int) -> None:
     from index.indexer import Indexer
-    from index.lexical import LexicalIndex
     from index.retriever import HybridRetriever
     from index.store import ChromaStore
 
@@ -97,7 +96,6 @@ def synthetic(n: int) -> None:
           f"search p50 {p50:.1f} ms, p95 {p95:.1f} ms (warm)")
     print(f"memory: the retriever holds {rss_mb() - rss0:.0f} MB more after loading (process RSS {rss_mb():.0f} MB); "
           f"on disk Chroma {chroma_mb:.0f} MB, BM25 {bm25_mb:.0f} MB")
-    _ = LexicalIndex
 
 
 def main() -> None:

@@ -90,9 +90,6 @@ def score_question(q: GoldQuestion, answer: dict[str, Any], passages: list[str] 
         if doc and doc[c.get("start", 0):c.get("end", 0)] == c.get("quote"):
             valid += 1
         overlaps = any(g in quote or (len(quote) > 30 and quote in g) for g in gold_quotes)
-        alt_overlap = False
-        for alt in c.get("alternates", []) or []:
-            alt_overlap = alt_overlap or False
         if overlaps or any(fact_present(f, c.get("quote", "")) for f in q.key_facts):
             relevant += 1
         supported = supported or overlaps

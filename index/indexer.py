@@ -218,8 +218,6 @@ class Indexer:
                 store.delete_chunks_of(alt)
                 store.put_document(self._record(doc, meta[alt], "alternate", paths[alt], alternate_of=primary), doc.text)
                 report.alternates.append((doc.source_file, primary))
-                if not any(a == doc.source_file for a, _ in report.alternates[:-1]):
-                    pass
 
         primaries = [d for d in docs.values() if d.document_id not in alternate_of]
         # A primary whose alternates changed must rewrite its chunks (they carry the alternate sources).
