@@ -106,27 +106,32 @@ def test_different_embedding_model_asks_for_a_reindex(fresh_settings, tmp_path):
 
 
 def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir):
-    """SIGKILL an ingest of the real corpus (cold: no embedding cache) and check the next run repairs it."""
+    """SIGKILL an ingest of the real corpus (cold: no embedding cache) while its second document is being written,
+    and check the next run repairs the index."""
+    import threading
+
     var = tmp_path / "var"
     env = dict(os.environ, VRAAGBAAK_VAR_DIR=str(var), VRAAGBAAK_CORPUS_DIR=str(CORPUS),
                VRAAGBAAK_EMBEDDING_CACHE_DIR=str(tmp_path / "cold-cache"))
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest"], env=env, cwd=PROJECT_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    settings = Settings(var_dir=var, corpus_dir=CORPUS, embedding_cache_dir=cache_dir)
-    deadline = time.monotonic() + 120
-    killed = False
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.5)
-        try:
-            docs = ChromaStore(settings).documents() if (var / "chroma").exists() else []
-        except Exception:  # noqa: BLE001 - the store may be mid-creation
-            continue
-        if any(d.status == "complete" for d in docs):
-            proc.send_signal(signal.SIGKILL)
-            killed = True
-            break
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", "--progress"], env=env, cwd=PROJECT_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    second_started = threading.Event()
+
+    def watch() -> None:
+        buf = b""
+        while chunk := proc.stderr.read1(256):
+            buf = (buf + chunk)[-400:]
+            if b" 2/4 " in buf or b"| 2/4" in buf:
+                second_started.set()
+                return
+
+    threading.Thread(target=watch, daemon=True).start()
+    assert second_started.wait(timeout=180), "the ingest never reached its second document"
+    time.sleep(1.0)  # well inside the second document's embedding (several seconds)
+    proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    assert killed, "the ingest finished before it could be killed"
+    assert proc.returncode == -signal.SIGKILL
+    settings = Settings(var_dir=var, corpus_dir=CORPUS, embedding_cache_dir=cache_dir)
     store = ChromaStore(settings)
     assert any(d.status != "complete" for d in store.documents()) or len(store.documents()) < 5
 
