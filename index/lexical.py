@@ -29,6 +29,8 @@ class LexicalIndex:
         self.bm25 = bm25
         self.generation = generation
         self.position = {cid: i for i, cid in enumerate(ids)}
+        # rank of each chunk id in sorted order: equal scores are broken by id, whatever order the store returned
+        self._id_rank = np.argsort(np.argsort(np.array(ids, dtype=object))) if ids else np.zeros(0, dtype=np.int64)
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str], generation: int) -> "LexicalIndex":
@@ -87,9 +89,8 @@ class LexicalIndex:
             scores = scores + extra_weight * self.scores(extra)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        if not len(scores):
+        idx = np.nonzero(scores > 0)[0]
+        if not len(idx):
             return []
-        n = min(n, len(scores))
-        idx = np.argpartition(-scores, n - 1)[:n]
-        idx = idx[np.argsort(-scores[idx])]
-        return [(self.ids[i], float(scores[i])) for i in idx if scores[i] > 0]
+        idx = idx[np.lexsort((self._id_rank[idx], -scores[idx]))][:n]
+        return [(self.ids[i], float(scores[i])) for i in idx]

@@ -243,7 +243,7 @@ class HybridRetriever:
                 bonus += 0.5 * top_vote
             fused[cid] += bonus
 
-        ranked = sorted(fused, key=lambda c: -fused[c])
+        ranked = sorted(fused, key=lambda c: (-fused[c], c))  # ties broken by id: the same answer in every process
         hits = [SearchHit(chunk_id=c, text=self._texts.get(c, ""), metadata=self._meta.get(c, {}), score=fused[c],
                           dense_rank=dense_rank.get(c), lexical_rank=lex_rank.get(c), dense_similarity=dense_sim.get(c))
                 for c in ranked if c in self._meta]
