@@ -28,7 +28,7 @@ _ACTIVITY_WORDS = re.compile(r"gedaan|ondernomen|activiteit|activities|\bdone\b|
 PROBLEM_CUES = re.compile(
     r"^Probleem\s+\d|complexe opgave|ontbreken van betrouwbare|nagenoeg onmogelijk|tegenstrijdig|conflicterend|"
     r"verschil in telling|bureaucratie|pervers|telt niet mee|tellen niet meer mee|krimp|hoger gelegd|lat .{0,30}hoger|"
-    r"onzekerheid|struikelblok|moeilijk om", re.I)
+    r"onzekerheid|struikelblok|moeilijk om|na twee jaar niet meer", re.I)
 _META_KNELPUNT = re.compile(r"knelpunten (gesignaleerd|onderkend|aangegeven)|oog heeft voor de knelpunten|"
                             r"knelpunten snel worden opgelost|herkent het VSO", re.I)
 
@@ -207,19 +207,27 @@ class ExtractiveAnswerer:
                 problem = _joined(problem, follow[0])
             solutions = [u for u in us if u.role == "oplossing" or re.match(r"^Een\s+(mogelijke\s+)?oplossing", u.text)]
             numbered = "Probleem" in section
+            core = None
+            if numbered:
+                # the sentence that states the problem itself ("... tellen niet meer mee"), after the introduction
+                core = next((u for u in us if u.start >= problem.end and u.role == "knelpunt"
+                             and PROBLEM_CUES.search(u.text) and not u.text.startswith("Probleem")), None)
             items.append(((0 if numbered else 1, problem.hit.metadata.get("date") or "", problem.start), problem,
-                          solutions[0] if solutions else None))
+                          solutions[0] if solutions else None, core))
         items.sort(key=lambda it: (it[0][0], it[0][1] and -int(it[0][1][:4]) or 0, it[0][2]))
         citer = Citer()
         lines = ["De documenten noemen deze knelpunten:"]
         used: list[Unit] = []
-        for _key, problem, solution in items[:7]:
+        for _key, problem, solution, core in items[:7]:
             section = problem.hit.metadata.get("section", "")
             frame = problem.hit.metadata.get("cite_as") or problem.hit.metadata.get("title", "")
             label = section.split("›")[-1].strip()
             head = f"**{label}** ({frame})" if label.startswith("Probleem") else f"Volgens {frame}"
             line = f"- {head}: {short(problem.text, 320)} [{citer.cite(problem)}]"
             used.append(problem)
+            if core is not None:
+                line += f" {short(core.text, 260)} [{citer.cite(core)}]"
+                used.append(core)
             if solution is not None:
                 line += f" Voorgestelde oplossing: {short(solution.text, 260)} [{citer.cite(solution)}]"
                 used.append(solution)
