@@ -31,7 +31,8 @@ class Verdict:
 
 class AbstentionPolicy:
     def __init__(self, vocabulary: SectorVocabulary, corpus_text: str, threshold: float = 0.3,
-                 document_years: set[str] | None = None):
+                 document_years: set[str] | None = None, thesaurus_terms: set[str] | None = None):
+        self.thesaurus_terms = thesaurus_terms or set()
         self.document_years = document_years or set()
         self.vocab = vocabulary
         self.blob = re.sub(r"\s+", " ", corpus_text.lower())
@@ -41,7 +42,7 @@ class AbstentionPolicy:
     def known(self, word: str) -> bool:
         """Does the corpus use this word, or a form of it (a shared stem of all but its last letters)?"""
         w = word.lower()
-        if w in self.alias_words:
+        if w in self.alias_words or w in self.thesaurus_terms:
             return True
         return (len(w) < 8 and w in self.blob) or w[:max(5, len(w) - 3)] in self.blob
 

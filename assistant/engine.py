@@ -58,8 +58,10 @@ class Vraagbaak:
                 self.answerer = ExtractiveAnswerer(self.vocab, scorer, self.settings.max_answer_sentences,
                                                    doc_text=self._doc_text)
                 years = {r.date[:4] for r in self.store.documents() if r.date}
+                terms = {t for g in self.retriever.thesaurus.groups for term in g for t in term.split()}
                 self.policy = AbstentionPolicy(self.vocab, "\n".join(self.retriever._texts.values()),
-                                               self.settings.abstain_threshold, document_years=years)
+                                               self.settings.abstain_threshold, document_years=years,
+                                               thesaurus_terms=terms)
                 self._generation = lex.generation
 
     def _doc_text(self, document_id: str) -> str | None:

@@ -144,7 +144,8 @@ class EvidenceScorer:
             u.coverage = min(1.0, (hit_own + 0.5 * hit_extra) / total)
             s = u.coverage + 0.15 / (1 + u.rank)
             if qa.count_noun:
-                if _count_in(u.text, qa.count_noun) or (is_amount_question(qa.text) and has_money(u.text)):
+                if _count_in(u.text, qa.count_noun, self.analyzer.vocabulary) or \
+                        (is_amount_question(qa.text) and has_money(u.text)):
                     s += 0.35
                     u.reasons.append("aantal")
                 elif _NUMBER.search(u.text):
@@ -175,9 +176,14 @@ class EvidenceScorer:
         return sorted(units, key=lambda u: -u.score)
 
 
-def _count_in(text: str, noun: str) -> bool:
-    stem = noun[:max(4, len(noun) - 2)]
-    return bool(re.search(rf"\d[\d.,]*\s*(?:%|fte|\(fte\))?\s*(?:extra\s+|nieuwe\s+)?\w*{re.escape(stem)}", text, re.I))
+def _count_in(text: str, noun: str, vocabulary: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Does the passage give a number of ``noun``? A compound also counts by its head ("garantiebanen" → "banen")."""
+    nouns = [noun] + [noun[i:] for i in range(3, len(noun) - 3) if noun[i:] in vocabulary]
+    for n in nouns:
+        stem = n[:max(4, len(n) - 2)]
+        if re.search(rf"\d[\d.,]*\s*(?:%|fte|\(fte\))?\s*(?:extra\s+|nieuwe\s+)?\w*{re.escape(stem)}", text, re.I):
+            return True
+    return False
 
 
 def has_money(text: str) -> bool:

@@ -114,3 +114,13 @@ def test_stream_yields_text_then_the_answer(engine):
 def test_timings_are_reported(engine):
     a = engine.ask("Wanneer werd de aanjager benoemd?")
     assert {"retrieve_ms", "answer_ms", "total_ms"} <= set(a.timings)
+
+
+def test_a_synonym_the_documents_do_not_use_is_not_a_reason_to_abstain(engine):
+    a = engine.ask("Wat doen de universiteiten voor arbeidsgehandicapten?")
+    assert not a.abstained and a.citations
+
+
+def test_a_count_question_is_answered_when_the_document_counts_the_compounds_head(engine):
+    a = engine.ask("Hoeveel garantiebanen moet de sector Rijk in 10 jaar realiseren?")
+    assert not a.abstained and "3.340" in a.answer.split("[1]")[0]
