@@ -160,7 +160,10 @@ class Vraagbaak:
         composition: Composition | None = None
         if not verdict.abstain:
             if self.answerer.wants_sector_overview(qa):
-                rows = [h for h in self.retriever.sector_rows(qa.sectors[0]) if flt.accepts(h.metadata)]
+                # an overview is built from table rows; a sector known only as a document's author (VSO) gets a
+                # direct answer instead
+                rows = [h for h in self.retriever.sector_rows(qa.sectors[0])
+                        if flt.accepts(h.metadata) and h.metadata.get("table")]
                 mentions = [h for h in self.retriever.search(q, k=12, filters=flt, analysis=qa)
                             if qa.sectors[0] in (h.metadata.get("mentions") or "")]
                 if rows:

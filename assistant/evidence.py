@@ -27,6 +27,7 @@ _SOLUTION_Q = re.compile(r"oplossing|opgelost|solution|remedy|voorstel", re.I)
 _AUTHOR_Q = re.compile(r"wie schre|afzender|auteur|van wie|who wrote|author|aan wie|gericht aan", re.I)
 _WHY_Q = re.compile(r"\b(waarom|why|reden|aanleiding)\b", re.I)
 _WHY_CUES = re.compile(r"aanleiding|omdat|doordat|vanwege|reden|daardoor|waardoor", re.I)
+_DEFINE_CUES = re.compile(r"staat bekend als|houdt in dat|wordt verstaan|is een (landelijke )?afspraak|zijn mensen die", re.I)
 _DEFINE_Q = re.compile(r"^\s*(?:wie|wat)\s+(?:is|zijn|was|waren)\s+(?:de|het|een)?\s*(\w{4,})", re.I)
 # words that pick a document ("volgens de memo") rather than say what the answer is about
 _DOC_WORDS = re.compile(r"\b(volgens|voortgangsmemo|memo|plan van aanpak|bijlage|update|document(en)?|staat|zegt|noemt|"
@@ -100,8 +101,8 @@ def units_of(hit: SearchHit, rank: int, analyzer: DutchAnalyzer) -> list[Unit]:
             piece = text[s:e].strip()
             if len(piece) < 12:
                 continue
-            if piece.startswith(("Hoogachtend", "Postbus", "Ministerie van")) and len(piece) < 200:
-                continue
+            if (piece.startswith(("Hoogachtend", "Ministerie van")) or "Postbus" in piece) and len(piece) < 300:
+                continue  # letter furniture: address block, closing
             out.append(Unit(text=piece, start=base + s, end=base + s + len(piece), hit=hit, rank=rank,
                             tokens=set(analyzer.tokens(normalise_for_search(piece))), bullet=bullet,
                             paragraph=base + ls))
@@ -168,6 +169,8 @@ class EvidenceScorer:
                 s += 0.2  # "Welke onderzoeken ...?": the sentence that introduces the list
             if define_noun and re.match(rf"^[¹²³⁴⁵⁶⁷⁸⁹]*\s*(De|Het)\s+{re.escape(define_noun)}\b", u.text, re.I):
                 s += 0.3
+            if define_noun and _DEFINE_CUES.search(u.text):
+                s += 0.4
             if qa.sectors and u.hit.sector in qa.sectors:
                 s += 0.1
             if len(u.text) < 40:
