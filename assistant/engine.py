@@ -149,7 +149,9 @@ class Vraagbaak:
         if flt.sector and not qa.sectors:
             qa.sectors = list(flt.sector)  # a sector chosen in the filter counts as named in the question
         k = top_k or self.settings.top_k
-        hits = self.retriever.search(q, k=max(k, 8), filters=flt, analysis=qa)
+        # one search serves both the evidence (top 8+) and, for an overview, the other documents' mentions (top 12)
+        wide = self.retriever.search(q, k=max(k, 12), filters=flt, analysis=qa)
+        hits = wide[:max(k, 8)]
         timings["retrieve_ms"] = _ms(t1)
 
         t2 = time.perf_counter()
@@ -164,8 +166,7 @@ class Vraagbaak:
                 # direct answer instead
                 rows = [h for h in self.retriever.sector_rows(qa.sectors[0])
                         if flt.accepts(h.metadata) and h.metadata.get("table")]
-                mentions = [h for h in self.retriever.search(q, k=12, filters=flt, analysis=qa)
-                            if qa.sectors[0] in (h.metadata.get("mentions") or "")]
+                mentions = [h for h in wide if qa.sectors[0] in (h.metadata.get("mentions") or "")]
                 if rows:
                     composition = self.answerer.sector_overview(qa, rows, mentions, self._periods)
             elif self.answerer.wants_knelpunten_overview(qa):
