@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from index.analysis import DutchAnalyzer, raw_tokens
+from index.analysis import DutchAnalyzer
 from ingest.chunker import normalise_for_search
 from index.retriever import QueryAnalysis, SearchHit
 from ingest.sentences import sentence_spans
@@ -217,10 +217,6 @@ def select(units: list[Unit], limit: int, floor: float = 0.45) -> list[Unit]:
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def content_words(text: str) -> list[str]:
-    return [t for t in raw_tokens(text) if len(t) >= 4]
 
 
 def extend_with_context(unit: Unit, pool: list[Unit], doc_text: str | None = None, max_len: int = 420) -> Unit:

@@ -28,7 +28,6 @@ class LexicalIndex:
         self.analyzer = analyzer
         self.bm25 = bm25
         self.generation = generation
-        self.position = {cid: i for i, cid in enumerate(ids)}
         # rank of each chunk id in sorted order: equal scores are broken by id, whatever order the store returned
         self._id_rank = np.argsort(np.argsort(np.array(ids, dtype=object))) if ids else np.zeros(0, dtype=np.int64)
 
