@@ -1,102 +1,98 @@
-"""When to say "the documents do not answer this": questions outside the corpus, and weak evidence."""
+"""One scored decision: do the documents answer this question?
+
+A logistic model (weights and threshold in data/weights.json, fitted by ``vraagbaak fit`` on the dev set
+plus generated unanswerable questions) over retrieval and evidence features. Nothing vetoes on its own:
+a word the corpus lacks lowers coverage, a year or name the evidence never mentions is one feature among
+others. When it declines, ``missing`` says what the documents do not give.
+"""
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from index.analysis import raw_tokens
-from ingest.sectors import SectorVocabulary
+from index.retriever import SearchHit
 
-from .evidence import Unit, has_money, is_amount_question
+from .evidence import EvidenceScorer, Unit, has_money
+from .query import Query
+from .weights import LinearModel
 
-OUTSIDE_SECTORS = re.compile(
-    r"\b(zorg|zorgsector|welzijn|bouw|bouwsector|banken|bankensector|verzekeraars|horeca|retail|detailhandel|"
-    r"industrie|landbouw|transportsector|logistiek|ict-sector|health\s*care|construction|banking|insurers|"
-    r"hospitality|agriculture)\b", re.I)
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-_QUESTION_WORDS = frozenset("""
-hoeveel welke welk wanneer waarom waardoor waarmee percentage procent aantal verschil verschilt verschillen
-gedaan geboekt bereikt behaald ondernomen opgeleverd gerealiseerd realiseerden realiseerde noemt noemen zegt
-beschrijft onderscheidt gebeurt gebeurde veranderd veranderde vergeleken belangrijkste grootste voorgestelde
-voorgesteld volgens precies ongeveer eigenlijk wij onze jullie""".split())
-_ENGLISH = re.compile(r"\b(the|what|which|who|how|did|does|have|has|were|was|of|in|many|much|must|are|is|do|for|and|"
-                      r"to|with|there|since|when|why|main|about|they|their)\b", re.I)
+ABSTAIN_FEATURES = ("best_unit", "best_dense", "chunk_dense", "bm25_top", "bm25_margin", "coverage_best",
+                    "coverage_top3", "unknown", "year_missing", "entity_missing", "sector_missing", "number_missing",
+                    "money_missing", "english", "overview")
 
 
 @dataclass
 class Verdict:
     abstain: bool
-    reason: str = ""
+    probability: float = 0.0
+    missing: list[str] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        if self.missing:
+            return "de documenten noemen " + " en ".join(self.missing[:2]) + " niet"
+        return "de gevonden passages gaan niet over wat er gevraagd wordt"
 
 
 class AbstentionPolicy:
-    def __init__(self, vocabulary: SectorVocabulary, corpus_text: str, threshold: float = 0.3,
-                 document_years: set[str] | None = None, thesaurus_terms: set[str] | None = None):
-        self.thesaurus_terms = thesaurus_terms or set()
-        self.document_years = document_years or set()
-        self.vocab = vocabulary
-        self.blob = re.sub(r"\s+", " ", corpus_text.lower())
-        self.alias_words = {w for s in vocabulary.sectors for a in (*s.aliases, s.name) for w in raw_tokens(a)}
-        self.threshold = threshold
+    def __init__(self, scorer: EvidenceScorer, model: LinearModel):
+        self.scorer = scorer
+        self.model = model
 
-    def known(self, word: str) -> bool:
-        """Does the corpus use this word, or a form of it (a shared stem of all but its last letters)?"""
-        w = word.lower()
-        if w in self.alias_words or w in self.thesaurus_terms:
-            return True
-        return (len(w) < 8 and w in self.blob) or w[:max(5, len(w) - 3)] in self.blob
-
-    @staticmethod
-    def is_english(question: str) -> bool:
-        words = re.findall(r"[a-zA-Z]+", question)
-        return bool(words) and len(_ENGLISH.findall(question)) / len(words) >= 0.2
-
-    def before_retrieval(self, question: str) -> Verdict:
-        m = OUTSIDE_SECTORS.search(question)
-        if m and not self.vocab.find_all(question):
-            return Verdict(True, f"de documenten gaan over de overheids- en onderwijssectoren, niet over '{m.group(0)}'")
-        if not self.is_english(question):
-            unknown = [w for w in raw_tokens(question) if len(w) >= 8 and not w[0].isdigit()
-                       and w not in _QUESTION_WORDS and not self.known(w)]
-            if unknown:
-                return Verdict(True, f"de documenten noemen '{unknown[0]}' nergens")
-        missing = [n for n in self.proper_nouns(question) if n.lower() not in self.blob]
-        if missing:
-            return Verdict(True, f"de documenten noemen '{missing[0]}' nergens")
-        return Verdict(False)
-
-    @staticmethod
-    def proper_nouns(question: str) -> list[str]:
-        words = re.findall(r"[\w'’-]+", question)
-        return [w for i, w in enumerate(words) if i > 0 and w[:1].isupper() and len(w) > 2 and not w.isupper()
-                and not w[:1].isdigit()]
-
-    def after_evidence(self, question: str, units: list[Unit], count_noun: str | None,
-                       overview: bool = False) -> Verdict:
-        if not units:
-            return Verdict(True, "er is geen passage gevonden die op de vraag ingaat")
-        best = max(u.coverage for u in units)
-        years = set(_YEAR.findall(question))
+    def features(self, q: Query, hits: list[SearchHit], units: list[Unit], overview: bool = False) -> dict[str, float]:
         top = units[:6]
-        foreign = years - self.document_years
-        if foreign and not any(any(y in u.text for y in foreign) for u in top):
-            return Verdict(True, f"de documenten bevatten hierover geen gegevens voor {', '.join(sorted(years))}")
-        if is_amount_question(question) and not any(has_money(u.text) for u in top[:3]):
-            return Verdict(True, "de documenten noemen hiervoor geen bedrag")
-        if count_noun and not self.is_english(question) and not is_amount_question(question):
-            sector_words = self.alias_words
-            names = [n.lower() for n in self.proper_nouns(question) if n.lower() not in sector_words]
+        context = " ".join(f"{h.metadata.get('section', '')} {h.text}" for h in hits[:6]).lower()
+        lexical = sorted((h.lexical_score or 0.0 for h in hits), reverse=True) + [0.0, 0.0]
+        known = [t for t in q.content if t in self.scorer.df]
+        unknown = sum(self.scorer.idf(t) for t in q.content if t not in self.scorer.df)
+        total = sum(self.scorer.idf(t) for t in q.content)
+        top3 = set().union(*(u.tokens for u in units[:3])) if units else set()
+        sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
+        return {
+            "best_unit": units[0].score if units else 0.0,
+            "best_dense": max((u.features.get("dense", 0.0) for u in top), default=0.0),
+            "chunk_dense": max((h.dense_similarity or 0.0 for h in hits[:5]), default=0.0),
+            "bm25_top": math.log1p(lexical[0]),
+            "bm25_margin": (lexical[0] - lexical[1]) / lexical[0] if lexical[0] else 0.0,
+            "coverage_best": max((u.coverage for u in top), default=0.0),
+            "coverage_top3": self.scorer.coverage(top3, q.content),
+            "unknown": unknown / total if total else 0.0,
+            "year_missing": float(bool(q.years) and not any(y in context for y in q.years)),
+            "entity_missing": (sum(1 for e in q.entities if e.lower() not in context) / len(q.entities))
+            if q.entities else 0.0,
+            "sector_missing": float(bool(q.sectors) and not (set(q.sectors) & sectors_seen)),
+            "number_missing": float(bool(q.intents & {"count", "percent"}) and not any(
+                u.features.get("number_q") for u in units[:3])),
+            "money_missing": float(q.has("amount") and not any(has_money(u.text) for u in units[:3])),
+            "english": float(q.english),
+            "overview": float(overview),
+            "_known": float(len(known)),
+        }
 
-            def context(u: Unit) -> str:
-                return f"{u.hit.metadata.get('section', '')} {u.hit.text}".lower()
+    def decide(self, q: Query, hits: list[SearchHit], units: list[Unit], overview: bool = False) -> Verdict:
+        if not units:
+            return Verdict(True, 1.0, ["een passage die hierop ingaat"])
+        f = self.features(q, hits, units, overview)
+        p = self.model.probability(f)
+        verdict = Verdict(p >= self.model.threshold, p, features=f)
+        if verdict.abstain:
+            verdict.missing = self.missing(q, f, hits)
+        return verdict
 
-            ok = [u for u in top if "aantal" in u.reasons and all(n in context(u) for n in names)
-                  and (not years or any(y in u.text for y in years))]
-            if not ok:
-                return Verdict(True, "de documenten geven dit aantal niet")
-        if overview:
-            return Verdict(False)
-        threshold = self.threshold * (0.5 if self.is_english(question) else 1.0)
-        if best < threshold:
-            return Verdict(True, "de gevonden passages gaan niet over wat er gevraagd wordt")
-        return Verdict(False)
+    def missing(self, q: Query, f: dict[str, float], hits: list[SearchHit]) -> list[str]:
+        """What the question asks that the evidence does not give, in words a user recognises."""
+        out: list[str] = []
+        context = " ".join(h.text for h in hits[:6]).lower()
+        if f["money_missing"]:
+            out.append("het gevraagde bedrag")
+        elif f["number_missing"]:
+            out.append("het gevraagde aantal" if q.has("count") else "het gevraagde percentage")
+        if f["year_missing"]:
+            out.append("gegevens over " + ", ".join(q.years))
+        out.extend(f"'{e}'" for e in q.entities if e.lower() not in context)
+        rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{6,}", q.search_text)
+                if not set(self.scorer.analyzer.tokens(w)) & set(self.scorer.df)]
+        out.extend(f"'{w}'" for w in rare[:1])
+        return out

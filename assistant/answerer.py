@@ -1,8 +1,8 @@
-"""ExtractiveAnswerer: a concise Dutch answer built only from quoted document passages, no LLM.
+"""Extractive answers: short, whole quoted sentences with numbered citations, no LLM.
 
-Three shapes: a sector overview per document and period (activities and results), a list of
-knelpunten with their proposed solutions, and a direct answer that leads with the passage that
-best answers the question (the one holding the figure, for "hoeveel/wanneer/welk percentage").
+Three shapes: a direct answer of 1–4 sentences (the figure-holding sentence first for a number
+question), a sector overview for "what has sector X done" (per document only what is new against the
+earlier document, repeats folded and counted), and a list of knelpunten with their proposed solutions.
 """
 from __future__ import annotations
 
@@ -10,27 +10,14 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from index.retriever import QueryAnalysis, SearchHit
+from index.retriever import SearchHit
 from ingest.sectors import SectorVocabulary
 
-from .evidence import EvidenceScorer, Unit, extend_with_context, select, units_of
+from .evidence import EvidenceScorer, Unit, is_repeat, select, units_of
 from .models import Citation, SourceRef
+from .query import Query
 
-_BROAD_KNELPUNT = re.compile(
-    r"^\s*(welke|wat zijn|wat waren|noem|geef|which|what are|what were|list)\b.{0,40}\b(knelpunten|problemen|"
-    r"belemmeringen|bottlenecks|problems|obstacles)\b", re.I)
-_SECTOR_OVERVIEW = re.compile(
-    r"gedaan|ondernomen|activiteiten|doet|doen\b|deed|deden|bezig|what (has|have|did)|done|activities|overzicht|overview|"
-    r"aan de slag", re.I)
-_SHORT = 230
-_ACTIVITY_WORDS = re.compile(r"gedaan|ondernomen|activiteit|activities|\bdone\b|\bdoen\b|\bdoet\b|\bdeed|aan de slag",
-                             re.I)
-PROBLEM_CUES = re.compile(
-    r"^Probleem\s+\d|complexe opgave|ontbreken van betrouwbare|nagenoeg onmogelijk|tegenstrijdig|conflicterend|"
-    r"verschil in telling|bureaucratie|pervers|telt niet mee|tellen niet meer mee|krimp|hoger gelegd|lat .{0,30}hoger|"
-    r"onzekerheid|struikelblok|moeilijk om|na twee jaar niet meer", re.I)
-_META_KNELPUNT = re.compile(r"knelpunten (gesignaleerd|onderkend|aangegeven)|oog heeft voor de knelpunten|"
-                            r"knelpunten snel worden opgelost|herkent het VSO", re.I)
+_BULLET = re.compile(r"^\s*[•◦▪\-–*]\s*")
 
 
 @dataclass
@@ -41,17 +28,13 @@ class Composition:
     intent: str
 
 
-def short(text: str, limit: int = _SHORT) -> str:
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + " …"
-
-
 def as_sentence(text: str) -> str:
-    t = text.strip().rstrip(";,")
-    return t if t.endswith((".", "!", "?", ":", "…", ")")) else t + "."
+    t = re.sub(r"\s+", " ", text.strip().rstrip(";,")).strip()
+    return t if t.endswith((".", "!", "?", ":", ")")) else t + "."
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class Citer:
@@ -86,161 +69,158 @@ class Citer:
         return n
 
 
+def frame_of(unit: Unit) -> str:
+    m = unit.hit.metadata
+    return m.get("cite_as") or m.get("title") or "het document"
+
+
 class ExtractiveAnswerer:
-    def __init__(self, vocabulary: SectorVocabulary, scorer: EvidenceScorer, max_sentences: int = 5,
-                 doc_text=None):
+    def __init__(self, sectors: SectorVocabulary, scorer: EvidenceScorer, max_sentences: int = 4, doc_text=None):
         self.doc_text = doc_text or (lambda _document_id: None)
-        self.vocab = vocabulary
+        self.sectors = sectors
         self.scorer = scorer
         self.max_sentences = max_sentences
 
-    # -- evidence -------------------------------------------------------------------------
-    def evidence(self, qa: QueryAnalysis, hits: list[SearchHit]) -> list[Unit]:
-        units: list[Unit] = []
-        for rank, hit in enumerate(hits):
-            units.extend(units_of(hit, rank, self.scorer.analyzer))
-        return self.scorer.score(units, qa)
-
-    # -- shapes ---------------------------------------------------------------------------
-    def wants_sector_overview(self, qa: QueryAnalysis) -> bool:
-        """"What has sector X done / achieved?" in any phrasing (results questions get the results part)."""
-        return bool(qa.sectors) and not qa.knelpunt and not qa.count_noun \
-            and (bool(_SECTOR_OVERVIEW.search(qa.text)) or qa.results or qa.compare)
-
-    def wants_knelpunten_overview(self, qa: QueryAnalysis) -> bool:
-        return qa.knelpunt and not qa.sectors and bool(_BROAD_KNELPUNT.search(qa.text))
-
-    def direct(self, qa: QueryAnalysis, units: list[Unit], periods: dict[str, str]) -> Composition:
-        limit = 3 if qa.count_noun else self.max_sentences
-        chosen = select(units, limit)
+    # -- direct ---------------------------------------------------------------------------
+    def direct(self, q: Query, units: list[Unit]) -> Composition:
+        chosen = select(units, q, self.scorer, limit=self.max_sentences)
         if not chosen:
             return Composition("", [], [], "vraag")
-        chosen = [extend_with_context(u, units, self.doc_text(u.document_id)) for u in chosen]
-        # an extension may now contain another chosen unit: keep the containing one
-        chosen = [u for u in chosen if not any(o is not u and o.document_id == u.document_id and o.start <= u.start
-                                               and u.end <= o.end and (o.start, o.end) != (u.start, u.end) for o in chosen)]
-        # the best passage leads; the others follow in document and reading order
         lead = chosen[0]
-        rest = sorted(chosen[1:], key=lambda u: (u.document_id != lead.document_id, u.hit.metadata.get("date") or "",
-                                                 u.document_id, u.start))
-        chosen = [lead] + rest
+        if q.intents & {"count", "amount", "percent", "when"}:
+            figure = next((u for u in chosen if u.features.get("count_match") or u.features.get("money_q")
+                           or u.features.get("percent_q") or u.features.get("date_q")), None)
+            lead = figure or lead
+        chosen = [self._with_list(u) for u in chosen]
+        lead = next(u for u in chosen if u.start == lead.start and u.document_id == lead.document_id)
+        rest = sorted((u for u in chosen if u is not lead),
+                      key=lambda u: (u.document_id != lead.document_id, u.hit.metadata.get("date") or "", u.start))
+        ordered = [lead] + rest
         citer = Citer()
         groups: "OrderedDict[str, list[Unit]]" = OrderedDict()
-        for u in chosen:
+        for u in ordered:
             groups.setdefault(u.document_id, []).append(u)
         paragraphs = []
-        for i, (_doc, us) in enumerate(groups.items()):
-            frame = us[0].hit.metadata.get("cite_as") or us[0].hit.metadata.get("title", "het document")
-            opener = f"Volgens {frame}" if i == 0 else f"Daarnaast meldt {frame}"
-            body = " ".join(f"{as_sentence(u.text)} [{citer.cite(u)}]" for u in us)
-            paragraphs.append(f"{opener}: {body}")
-        return Composition("\n\n".join(paragraphs), citer.citations, chosen, "vraag")
+        caveat = self._disagreement(q, lead)
+        if caveat:
+            paragraphs.append(caveat)
+        for i, us in enumerate(groups.values()):
+            opener = f"Volgens {frame_of(us[0])}" if i == 0 else f"Daarnaast meldt {frame_of(us[0])}"
+            paragraphs.append(f"{opener}: " + " ".join(self._render(u, citer) for u in us))
+        return Composition("\n\n".join(paragraphs), citer.citations, ordered, "vraag")
 
-    def sector_overview(self, qa: QueryAnalysis, rows: list[SearchHit], mentions: list[SearchHit],
-                        periods: dict[str, str]) -> Composition:
-        sector = qa.sectors[0]
-        name = self.vocab.name(sector) or sector
-        citer = Citer()
+    def _render(self, unit: Unit, citer: Citer) -> str:
+        n = citer.cite(unit)
+        lines = [ln for ln in unit.text.split("\n") if ln.strip()]
+        if len(lines) > 1:  # a sentence that introduces a list, with its items
+            items = "\n".join(f"- {as_sentence(_BULLET.sub('', ln))}" for ln in lines[1:])
+            return f"{as_sentence(lines[0])} [{n}]\n{items}\n"
+        return f"{as_sentence(unit.text)} [{n}]"
+
+    def _with_list(self, unit: Unit, max_items: int = 5) -> Unit:
+        """A sentence that ends in a colon is quoted with the list it introduces (read from the document)."""
+        if not unit.text.rstrip().endswith(":"):
+            return unit
+        doc = self.doc_text(unit.document_id)
+        if not doc or doc[unit.start:unit.end] != unit.text:
+            return unit
+        end, pos, taken = None, unit.end, 0
+        for line in doc[unit.end:unit.end + 1200].split("\n"):
+            line_start = pos
+            pos += len(line) + 1
+            if not line.strip():
+                continue
+            if taken >= max_items or not _BULLET.match(line):
+                break
+            end = line_start + len(line.rstrip())
+            taken += 1
+        if end is None:
+            return unit
+        return Unit(text=doc[unit.start:end], start=unit.start, end=end, hit=unit.hit, rank=unit.rank,
+                    tokens=unit.tokens, bullet=unit.bullet, paragraph=unit.paragraph, vector=unit.vector,
+                    features=unit.features, coverage=unit.coverage, score=unit.score, also=unit.also)
+
+    def _disagreement(self, q: Query, lead: Unit) -> str | None:
+        """A figure for another sector or year than the question names is said to be so, not passed off."""
+        if not (q.intents & {"count", "amount", "percent"}):
+            return None
+        if q.sectors and lead.features.get("sector_conflict") and not lead.features.get("mention_match"):
+            asked = self.sectors.name(q.sectors[0])
+            given = self.sectors.name(lead.sector)
+            return f"De documenten geven dit cijfer niet voor de sector {asked}; wel voor de sector {given}:"
+        if q.years and lead.features.get("year_conflict"):
+            given = ", ".join(sorted(set(re.findall(r"\b(?:19|20)\d\d\b", lead.text))))
+            return f"Voor {', '.join(q.years)} geven de documenten dit niet; wel voor {given}:"
+        return None
+
+    # -- sector overview ------------------------------------------------------------------
+    def sector_overview(self, q: Query, rows: list[SearchHit], query_vector, unit_vectors, periods: dict[str, str],
+                        results_only: bool) -> Composition:
+        sector = q.sectors[0]
+        name = self.sectors.name(sector) or sector
         by_doc: "OrderedDict[str, list[SearchHit]]" = OrderedDict()
         for h in rows:
             by_doc.setdefault(h.document_id, []).append(h)
-        results_only = qa.results and not qa.compare and not _ACTIVITY_WORDS.search(qa.text)
-        parts = [f"{'Resultaten' if results_only else 'Overzicht'} voor de sector {name}, per document:"]
+        citer = Citer()
+        title = "Resultaten" if results_only else "Wat de sector deed"
+        parts = [f"{title} voor de sector {name}, per document:"]
         used: list[Unit] = []
+        earlier: list[Unit] = []
         for doc_id, hits in by_doc.items():
-            meta = hits[0].metadata
-            frame = meta.get("cite_as") or meta.get("title", doc_id)
-            period = periods.get(doc_id)
-            header = f"**{frame[:1].upper()}{frame[1:]}**" + (f" (periode {period})" if period else "")
-            org = meta.get("organisation")
-            lines = [header + (f" — {org}" if org else "")]
-            parts_wanted = (("gevolgen", "Gevolgen", 6),) if results_only else \
-                (("activiteiten", "Activiteiten", 4), ("gevolgen", "Gevolgen", 4))
-            for role, label, limit in parts_wanted:
-                units = [u for h in hits if (h.metadata.get("role") == role or (role == "activiteiten" and
-                         h.metadata.get("role") not in ("gevolgen",)))
-                         for u in units_of(h, 0, self.scorer.analyzer)]
-                units = [u for u in units if len(u.text) >= 25]
-                if role == "gevolgen":
-                    # results with figures first, shown in reading order
-                    keep = {id(u) for u in sorted(units, key=lambda u: not re.search(r"\d", u.text))[:limit]}
-                    units = [u for u in units if id(u) in keep]
-                units = units[:limit]
-                if units:
-                    lines.append(f"{label}:")
-                    for u in units:
-                        lines.append(f"- {short(u.text)} [{citer.cite(u)}]")
-                        used.append(u)
-            parts.append("\n".join(lines))
-        extra = []
-        aliases = [a.lower() for a in (*self.vocab.by_id[sector].aliases, self.vocab.by_id[sector].name)]
-        for h in mentions:
-            if h.document_id in by_doc:
+            units = [u for i, h in enumerate(hits) for u in units_of(h, i, self.scorer.analyzer, unit_vectors.get(h.chunk_id, []))
+                     if len(u.text) >= 25]
+            units = self.scorer.score(units, q, query_vector)
+            new = [u for u in units if not any(is_repeat(u, e) for e in earlier)]
+            folded = len(units) - len(new)
+            earlier.extend(units)
+            wanted = [("gevolgen", 3)] if results_only else [("activiteiten", 2), ("gevolgen", 1)]
+            picked: list[Unit] = []
+            for role, limit in wanted:
+                pool = [u for u in new if (u.role == "gevolgen") == (role == "gevolgen")]
+                picked.extend(pool[:limit])
+            if not picked and not folded:
                 continue
-            for u in units_of(h, 0, self.scorer.analyzer):
-                if any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", u.text.lower()) for a in aliases):
-                    frame = h.metadata.get("cite_as") or h.metadata.get("title", "")
-                    extra.append(f"- {frame[:1].upper()}{frame[1:]}: {short(u.text)} [{citer.cite(u)}]")
-                    used.append(u)
-                    break
-            if len(extra) >= 2:
-                break
-        if extra:
-            parts.append("Elders genoemd:\n" + "\n".join(extra))
+            meta = hits[0].metadata
+            period = periods.get(doc_id)
+            header = f"**{capitalised(meta.get('cite_as') or meta.get('title', doc_id))}**" + \
+                (f" (periode {period})" if period else "")
+            lines = [header]
+            for u in sorted(picked, key=lambda u: u.start):
+                lines.append(f"- {as_sentence(u.text)} [{citer.cite(u)}]")
+                used.append(u)
+            if folded:
+                lines.append(f"- {folded} punt{'en' if folded != 1 else ''} uit een eerder document "
+                             f"herhaald en hier weggelaten.")
+            parts.append("\n".join(lines))
+        if not used:
+            return Composition("", [], [], "sectoroverzicht")
         return Composition("\n\n".join(parts), citer.citations, used, "sectoroverzicht")
 
-    def knelpunten(self, qa: QueryAnalysis, hits: list[SearchHit]) -> Composition:
-        """Each knelpunt the documents name (one problem statement per section), with its proposed solution."""
-        units = self.scorer.score([u for i, h in enumerate(hits) for u in units_of(h, i, self.scorer.analyzer)], qa)
+    # -- knelpunten -----------------------------------------------------------------------
+    def knelpunten(self, q: Query, units: list[Unit], limit: int = 4) -> Composition:
+        """Each knelpunt (one per section of the documents' knelpunt passages) with its proposed solution."""
         groups: "OrderedDict[tuple[str, str], list[Unit]]" = OrderedDict()
-        for u in sorted(units, key=lambda u: (u.document_id, u.start)):
+        for u in units:
             groups.setdefault((u.document_id, u.hit.metadata.get("section", "")), []).append(u)
-        items: list[tuple[tuple, Unit, Unit | None]] = []
+        items = []
         for (_doc, section), us in groups.items():
-            problems = [u for u in us if u.role in ("knelpunt", "tekst", "gevolgen", "activiteiten")
-                        and PROBLEM_CUES.search(u.text) and not _META_KNELPUNT.search(u.text)]
+            problems = [u for u in us if u.role != "oplossing" and not u.features.get("solution")]
+            solutions = [u for u in us if u.role == "oplossing" or self.scorer.cues.found("solution_markers", u.text)]
             if not problems:
                 continue
-            problem = problems[0]
-            follow = [u for u in us if u.start > problem.start and u.role != "oplossing"][:1]
-            if follow and PROBLEM_CUES.search(follow[0].text) and follow[0].start - problem.end <= 2:
-                problem = _joined(problem, follow[0])
-            solutions = [u for u in us if u.role == "oplossing" or re.match(r"^Een\s+(mogelijke\s+)?oplossing", u.text)]
-            numbered = "Probleem" in section
-            core = None
-            if numbered:
-                # the sentence that states the problem itself ("... tellen niet meer mee"), after the introduction
-                core = next((u for u in us if u.start >= problem.end and u.role == "knelpunt"
-                             and PROBLEM_CUES.search(u.text) and not u.text.startswith("Probleem")), None)
-            items.append(((0 if numbered else 1, problem.hit.metadata.get("date") or "", problem.start), problem,
-                          solutions[0] if solutions else None, core))
-        items.sort(key=lambda it: (it[0][0], it[0][1] and -int(it[0][1][:4]) or 0, it[0][2]))
+            items.append((max(u.score for u in us), section, problems[0], solutions[0] if solutions else None))
+        items.sort(key=lambda it: -it[0])
         citer = Citer()
         lines = ["De documenten noemen deze knelpunten:"]
         used: list[Unit] = []
-        for _key, problem, solution, core in items[:7]:
-            section = problem.hit.metadata.get("section", "")
-            frame = problem.hit.metadata.get("cite_as") or problem.hit.metadata.get("title", "")
+        for _score, section, problem, solution in items[:limit]:
             label = section.split("›")[-1].strip()
-            head = f"**{label}** ({frame})" if label.startswith("Probleem") else f"Volgens {frame}"
-            line = f"- {head}: {short(problem.text, 320)} [{citer.cite(problem)}]"
+            line = f"- **{label}** ({frame_of(problem)}): {as_sentence(problem.text)} [{citer.cite(problem)}]"
             used.append(problem)
-            if core is not None:
-                line += f" {short(core.text, 260)} [{citer.cite(core)}]"
-                used.append(core)
-            if solution is not None:
-                line += f" Voorgestelde oplossing: {short(solution.text, 260)} [{citer.cite(solution)}]"
+            if solution is not None and solution is not problem:
+                line += f" Voorgestelde oplossing: {as_sentence(solution.text)} [{citer.cite(solution)}]"
                 used.append(solution)
             lines.append(line)
         if len(lines) == 1:
             return Composition("", [], [], "knelpunten")
         return Composition("\n".join(lines), citer.citations, used, "knelpunten")
-
-
-def _joined(a: Unit, b: Unit) -> Unit:
-    """Two adjacent sentences of one chunk quoted as one passage."""
-    local = a.start - int(a.hit.metadata.get("start", 0))
-    text = a.hit.text[local:local + (b.end - a.start)]
-    return Unit(text=text, start=a.start, end=b.end, hit=a.hit, rank=a.rank, tokens=a.tokens | b.tokens,
-                bullet=a.bullet, score=max(a.score, b.score), coverage=max(a.coverage, b.coverage),
-                reasons=a.reasons, also=a.also, paragraph=a.paragraph)

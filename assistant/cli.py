@@ -135,6 +135,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fit(args: argparse.Namespace) -> int:
+    from assistant.engine import Vraagbaak
+    from assistant.settings import get_settings
+    from evals.fit import fit
+
+    settings = get_settings()
+    report = fit(Vraagbaak(settings), settings)
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    print(f"Gewichten geschreven naar {settings.weights_path}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from evals.cli import run_eval
 
@@ -220,13 +232,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--document")
     s.set_defaults(func=cmd_chat)
 
-    s = sub.add_parser("eval", help="evaluatie op de gouden vragen")
+    s = sub.add_parser("eval", help="evaluatie: dev (gouden vragen) en test (blinde vragen) naast elkaar")
     s.add_argument("--api", help="een draaiende API evalueren (URL)")
+    s.add_argument("--set", choices=["dev", "test", "both"], default="both", help="welke vragenset (standaard beide)")
     s.add_argument("--compare", action="store_true", help="naïeve baseline ernaast")
     s.add_argument("--ablate", action="store_true", help="één onderdeel per keer uitzetten")
     s.add_argument("--judge", action="store_true", help="LLM-beoordeling (vereist een geconfigureerd LLM)")
     s.add_argument("--gate", action="store_true", help="exit 1 als een metriek onder de drempel zakt")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("fit", help="de beslisgewichten (data/weights.json) opnieuw fitten op de dev-set")
+    s.set_defaults(func=cmd_fit)
 
     s = sub.add_parser("serve", help="de API starten")
     s.add_argument("--host", default="127.0.0.1")

@@ -1,8 +1,9 @@
 """Vraagbaak: the one entry point, ``ask(question, history, filters) -> Answer``.
 
-Flow: resolve a follow-up against the history -> check scope -> hybrid retrieval -> evidence units
--> abstain or compose an extractive answer (or, when configured, an LLM answer validated against
-the same passages).
+The answer path, step by step:
+resolve a follow-up -> understand the question (sectors, years, intent, typos) -> retrieve (dense + BM25,
+fused, boosted) -> score evidence units -> one scored abstain decision -> compose an extractive answer
+(or, when configured, an LLM answer validated against the same passages).
 """
 from __future__ import annotations
 
@@ -12,17 +13,30 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from assistant.settings import Settings, get_settings
 from index.retriever import HybridRetriever, SearchFilters, SearchHit
 from index.store import ChromaStore
+from index.thesaurus import Thesaurus
+from ingest.sectors import SectorVocabulary
 
-from .abstention import AbstentionPolicy
-from .answerer import Citer, Composition, ExtractiveAnswerer, short
-from .evidence import EvidenceScorer
+from .abstention import AbstentionPolicy, Verdict
+from .answerer import Citer, Composition, ExtractiveAnswerer, as_sentence, frame_of
+from .evidence import EvidenceScorer, Unit, units_of
 from .followup import FollowUpResolver
 from .models import Answer
+from .query import IntentCues, Query, QueryUnderstanding
+from .ranking import boost_for
+from .weights import Weights
 
 log = logging.getLogger(__name__)
+EVIDENCE_CHUNKS = 8  # chunks whose units are scored
+GENERIC_SHARE = 0.2  # a word in more than this share of chunks says nothing specific ("banenafspraak")
+
+
+def retriever_for(settings: Settings, store: ChromaStore | None = None) -> HybridRetriever:
+    return HybridRetriever(settings, settings.fusion_weights(), store=store, reranker=settings.reranker)
 
 
 class IndexNotReady(RuntimeError):
@@ -36,10 +50,12 @@ class InvalidFilter(ValueError):
 class Vraagbaak:
     def __init__(self, settings: Settings | None = None, retriever: HybridRetriever | None = None):
         self.settings = settings or get_settings()
-        self.retriever = retriever or HybridRetriever(self.settings)
+        self.retriever = retriever or retriever_for(self.settings)
         self.store: ChromaStore = self.retriever.store
-        self.vocab = self.retriever.vocab
-        self.resolver = FollowUpResolver(self.vocab)
+        self.vocab = SectorVocabulary.from_file(self.settings.sectors_path)
+        self.thesaurus = Thesaurus.from_file(self.settings.thesaurus_path)
+        self.cues = IntentCues.from_file(self.settings.intents_path)
+        self.weights = Weights.load(self.settings.weights_path)
         self._lock = threading.Lock()
         self._generation = -1
         self._llm = None
@@ -53,15 +69,24 @@ class Vraagbaak:
         if lex.generation != self._generation:
             with self._lock:
                 self._periods = {r.document_id: r.period for r in self.store.documents() if r.period}
-                scorer = EvidenceScorer(lex.analyzer, lex.df, len(lex.ids))
                 self._doc_texts: dict[str, str] = {}
-                self.answerer = ExtractiveAnswerer(self.vocab, scorer, self.settings.max_answer_sentences,
+                vocabulary: dict[str, int] = {}
+                from index.analysis import raw_tokens
+
+                for text in self.retriever._texts.values():
+                    for w in set(raw_tokens(text)):
+                        if len(w) >= 4 and w.isalpha():
+                            vocabulary[w] = vocabulary.get(w, 0) + 1
+                self.understanding = QueryUnderstanding(self.vocab, self.thesaurus, self.cues, lex.analyzer, vocabulary,
+                                                        use_thesaurus=self.settings.use_thesaurus)
+                self.scorer = EvidenceScorer(lex.analyzer, lex.df, len(lex.ids), self.vocab, self.cues,
+                                             self.weights["unit"])
+                self.answerer = ExtractiveAnswerer(self.vocab, self.scorer, self.settings.max_answer_sentences,
                                                    doc_text=self._doc_text)
-                years = {r.date[:4] for r in self.store.documents() if r.date}
-                terms = {t for g in self.retriever.thesaurus.groups for term in g for t in term.split()}
-                self.policy = AbstentionPolicy(self.vocab, "\n".join(self.retriever._texts.values()),
-                                               self.settings.abstain_threshold, document_years=years,
-                                               thesaurus_terms=terms)
+                self.policy = AbstentionPolicy(self.scorer, self.weights["abstain"])
+                self.resolver = FollowUpResolver(self.vocab, self.cues, self.understand, self._strength)
+                generic_df = GENERIC_SHARE * max(len(lex.ids), 1)
+                self._generic = {t for t, d in lex.df.items() if d > generic_df}
                 self._generation = lex.generation
 
     def _doc_text(self, document_id: str) -> str | None:
@@ -69,6 +94,14 @@ class Vraagbaak:
             got = self.store.get_document(document_id)
             self._doc_texts[document_id] = got[1] if got else ""
         return self._doc_texts[document_id] or None
+
+    def understand(self, text: str) -> Query:
+        return self.understanding.run(text)
+
+    def _strength(self, q: Query) -> float:
+        """How well a question alone finds passages: the best dense similarity of its top chunks."""
+        hits = self.retrieve(q, SearchFilters(), 3)
+        return max((h.dense_similarity or 0.0 for h in hits), default=0.0)
 
     @property
     def llm(self):
@@ -125,6 +158,44 @@ class Vraagbaak:
         """Yields pieces of answer text as they are produced, then the complete Answer."""
         yield from self._run(question, history, filters, top_k, None, stream=True)
 
+    def retrieve(self, q: Query, filters: SearchFilters, k: int) -> list[SearchHit]:
+        boost = boost_for(q, self.settings.sector_boost if self.settings.use_sector_boost else 0.0,
+                          self.scorer.analyzer.vocabulary)
+        return self.retriever.search(q.search_text, k=k, filters=filters, extra_terms=q.expansions, boost=boost)
+
+    def evidence(self, q: Query, hits: list[SearchHit]) -> list[Unit]:
+        top = hits[:EVIDENCE_CHUNKS]
+        vectors = self.retriever.unit_vectors([h.chunk_id for h in top])
+        units = [u for rank, h in enumerate(top) for u in units_of(h, rank, self.scorer.analyzer, vectors.get(h.chunk_id, []))]
+        return self.scorer.score(units, q, self._query_vector(q))
+
+    def _query_vector(self, q: Query) -> np.ndarray | None:
+        if not self.settings.use_dense:
+            return None
+        return np.asarray(self.retriever.embed_query(q.search_text), dtype=np.float32)
+
+    def _specific(self, q: Query) -> set[str]:
+        """The question's content words beyond intent cues, sector names and words every chunk uses."""
+        cue = {t for name in self.cues.cues if not name.startswith("_")
+               for t in self.scorer.analyzer.tokens(" ".join(self.cues.cues[name]))}
+        names = set()
+        for sid in q.sectors:
+            sec = self.vocab.by_id[sid]
+            names |= set(self.scorer.analyzer.tokens(" ".join((*sec.aliases, sec.name, "sector"))))
+        return set(q.content) - cue - names - self._generic
+
+    def shape(self, q: Query) -> str:
+        """Which answer shape: ``overview`` only for "what has sector X done/achieved", ``knelpunten`` for
+        "which knelpunten are there", else ``direct``."""
+        specific = self._specific(q)
+        pointed = q.intents & {"count", "amount", "percent", "when", "why", "who", "define"}
+        if q.sectors and (q.has("overview") or q.has("results")) and not pointed and not specific \
+                and not q.has("knelpunt"):
+            return "overview"
+        if q.has("knelpunt") and not q.sectors and not pointed and len(specific) <= 1 and q.has("which"):
+            return "knelpunten"
+        return "direct"
+
     def _run(self, question: str, history, filters, top_k, use_llm, stream: bool) -> Iterator[str | Answer]:
         question = (question or "").strip()
         if not question:
@@ -140,49 +211,31 @@ class Vraagbaak:
                 resolved.text = self.llm.condense(question, history) or resolved.text
             except Exception as exc:  # noqa: BLE001 - the extractive resolution stands
                 log.warning("LLM condense failed: %s", exc)
-        q = resolved.text
-        timings["resolve_ms"] = _ms(t0)
+        q = self.understand(resolved.text)
+        if flt.sector and not q.sectors:
+            q.sectors = list(flt.sector)  # a sector chosen in the filter counts as named in the question
+        timings["understand_ms"] = _ms(t0)
 
-        verdict = self.policy.before_retrieval(q)
         t1 = time.perf_counter()
-        qa = self.retriever.analyse(q)
-        if flt.sector and not qa.sectors:
-            qa.sectors = list(flt.sector)  # a sector chosen in the filter counts as named in the question
         k = top_k or self.settings.top_k
-        # one search serves both the evidence (top 8+) and, for an overview, the other documents' mentions (top 12)
-        wide = self.retriever.search(q, k=max(k, 12), filters=flt, analysis=qa)
-        hits = wide[:max(k, 8)]
+        hits = self.retrieve(q, flt, max(k, EVIDENCE_CHUNKS))
         timings["retrieve_ms"] = _ms(t1)
 
         t2 = time.perf_counter()
-        units = self.answerer.evidence(qa, hits)
-        overview = self.answerer.wants_sector_overview(qa) or self.answerer.wants_knelpunten_overview(qa)
-        if not verdict.abstain:
-            verdict = self.policy.after_evidence(q, units, qa.count_noun, overview=overview)
+        units = self.evidence(q, hits)
+        shape = self.shape(q)
+        verdict = self.policy.decide(q, hits, units, overview=shape == "overview")
         composition: Composition | None = None
         if not verdict.abstain:
-            if self.answerer.wants_sector_overview(qa):
-                # an overview is built from table rows; a sector known only as a document's author (VSO) gets a
-                # direct answer instead
-                rows = [h for h in self.retriever.sector_rows(qa.sectors[0])
-                        if flt.accepts(h.metadata) and h.metadata.get("table")]
-                mentions = [h for h in wide if qa.sectors[0] in (h.metadata.get("mentions") or "")]
-                if rows:
-                    composition = self.answerer.sector_overview(qa, rows, mentions, self._periods)
-            elif self.answerer.wants_knelpunten_overview(qa):
-                kn = [SearchHit(chunk_id=c, text=self.retriever.text_of(c), metadata=m, score=0.0)
-                      for c, m in self.retriever.chunks().items() if m.get("knelpunt") and flt.accepts(m)]
-                composition = self.answerer.knelpunten(qa, kn)
-            if composition is None or not composition.text:
-                composition = self.answerer.direct(qa, units, self._periods)
+            composition = self._compose(q, shape, units, flt)
             if not composition.text:
-                verdict.abstain, verdict.reason = True, "er is geen passage gevonden die op de vraag ingaat"
+                verdict = Verdict(True, 1.0, ["een passage die hierop ingaat"])
         timings["answer_ms"] = _ms(t2)
 
         mode = "extractive"
         notice = None
         if verdict.abstain:
-            answer = self._abstain(question, q, verdict.reason, units)
+            answer = self._abstain(question, verdict, units)
         else:
             assert composition is not None
             text, citations = composition.text, composition.citations
@@ -191,11 +244,11 @@ class Vraagbaak:
                 t3 = time.perf_counter()
                 try:
                     pieces: list[str] = []
-                    for piece in self.llm.stream(q, hits[:k]) if stream else [self.llm.answer(q, hits[:k])]:
+                    for piece in self.llm.stream(q.text, hits[:k]) if stream else [self.llm.answer(q.text, hits[:k])]:
                         pieces.append(piece)
                         if stream:
                             yield piece
-                    llm_answer = self.llm.validate("".join(pieces), hits[:k], self.answerer.scorer.analyzer)
+                    llm_answer = self.llm.validate("".join(pieces), hits[:k], self.scorer.analyzer)
                     if llm_answer is None:
                         notice = "Het taalmodel gaf geen antwoord met geldige bronverwijzingen; hieronder het antwoord uit de documenten."
                 except Exception as exc:  # noqa: BLE001 - timeout, connection or model error
@@ -213,34 +266,59 @@ class Vraagbaak:
                             intent=composition.intent, notice=notice)
         if verdict.abstain and stream:
             yield from _pieces(answer.answer)
-        answer.resolved_question = q if resolved.carried else None
+        answer.resolved_question = resolved.text if resolved.carried else None
         timings["total_ms"] = _ms(t0)
         answer.timings = timings
         yield answer
 
-    def _abstain(self, question: str, resolved: str, reason: str, units) -> Answer:
+    def _compose(self, q: Query, shape: str, units: list[Unit], flt: SearchFilters) -> Composition:
+        if shape == "overview":
+            rows = [h for h in self.retriever.sector_rows(q.sectors[0]) if flt.accepts(h.metadata) and h.metadata.get("table")]
+            if rows:
+                vectors = self.retriever.unit_vectors([h.chunk_id for h in rows])
+                results_only = q.has("results") and not q.has("overview")
+                got = self.answerer.sector_overview(q, rows, self._query_vector(q), vectors, self._periods, results_only)
+                if got.text:
+                    return got
+        if shape == "knelpunten":
+            kn = [SearchHit(chunk_id=c, text=self.retriever.text_of(c), metadata=m, score=0.0)
+                  for c, m in self.retriever.chunks().items() if m.get("knelpunt") and flt.accepts(m)]
+            vectors = self.retriever.unit_vectors([h.chunk_id for h in kn])
+            kunits = [u for i, h in enumerate(kn) for u in units_of(h, i, self.scorer.analyzer, vectors.get(h.chunk_id, []))]
+            got = self.answerer.knelpunten(q, self.scorer.score(kunits, q, self._query_vector(q)))
+            if got.text:
+                return got
+        return self.answerer.direct(q, units)
+
+    def _abstain(self, question: str, verdict: Verdict, units: list[Unit]) -> Answer:
+        """Says what the documents do not give, then what they do say nearest to the question."""
         citer = Citer()
-        seen_chunks: set[str] = set()
+        shown: list[Unit] = []
         for u in units:
-            if u.hit.chunk_id in seen_chunks or len(seen_chunks) >= 3:
+            if len(shown) >= 2:
+                break
+            if any(u.hit.chunk_id == s.hit.chunk_id for s in shown) or len(u.text) < 40:
                 continue
-            seen_chunks.add(u.hit.chunk_id)
-            citer.cite(u)
-        related = citer.citations
-        text = f"Dat staat niet in de documenten: {reason}."
-        if related:
-            text += " Het dichtst in de buurt komen deze passages:\n" + "\n".join(
-                f"- {short(c.quote, 160)} ({c.title}, {c.section})" for c in related)
-        return Answer(question=question, answer=text, citations=[], abstained=True, related=related,
+            shown.append(u)
+        text = f"Dat staat niet in de documenten: {verdict.reason}."
+        if shown:
+            text += " Wel staat er:\n" + "\n".join(
+                f"- {as_sentence(u.text)} [{citer.cite(u)}] ({frame_of(u)})" for u in shown)
+        return Answer(question=question, answer=text, citations=[], abstained=True, related=citer.citations,
                       intent="onbekend")
 
     # -- browsing -------------------------------------------------------------------------
     def search(self, query: str, k: int = 5, filters: dict | SearchFilters | None = None) -> list[SearchHit]:
+        """Ranked passages for a query, understood as a question is (typos repaired, sectors boosted)."""
         query = (query or "").strip()
         if not query:
             raise ValueError("De zoekvraag is leeg.")
         self._prepare()
-        return self.retriever.search(query, k=k, filters=self.parse_filters(filters))
+        flt = self.parse_filters(filters)
+        q = self.understand(query)
+        if flt.sector and not q.sectors:
+            q.sectors = list(flt.sector)
+        return self.retrieve(q, flt, k)
 
     def documents(self) -> list[dict[str, Any]]:
         out = []

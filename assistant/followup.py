@@ -1,17 +1,20 @@
-"""Follow-up questions without an LLM: carry sector, topic and period over from earlier turns."""
+"""Follow-up questions without an LLM: join a question to the history only when it is elliptical.
+
+Elliptical means: it opens with a continuation ("en …", "and …") or leans on a pronoun ("daarvan",
+"their") without a subject of its own, or it has no content word at all. A rule names the candidates;
+a similarity test confirms them: a question that finds its own passages about as well as the joined
+question does is self-contained and is answered on its own, however short it is.
+"""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.sectors import SectorVocabulary
 
-_ELLIPTIC_START = re.compile(r"^\s*(en|and|maar|ook|what about|how about)\b", re.I)
-_ANAPHORA = re.compile(r"\b(daarvan|daarvoor|daarover|daarbij|daar|dat|die|deze|hun|zij|ze|hen|dit|those|that|them|"
-                       r"their|it|its|there)\b", re.I)
-_EARLIER = re.compile(r"jaar eerder|een jaar daarvoor|vorig jaar|het jaar ervoor|year earlier|previous year|year before",
-                      re.I)
-_LATER = re.compile(r"jaar later|een jaar daarna|het jaar erna|year later|following year", re.I)
+from .query import IntentCues, Query
+
 _YEAR = re.compile(r"\b(20\d\d)\b")
 
 
@@ -23,39 +26,74 @@ class ResolvedQuestion:
 
 
 class FollowUpResolver:
-    def __init__(self, vocabulary: SectorVocabulary):
-        self.vocab = vocabulary
+    def __init__(self, sectors: SectorVocabulary, cues: IntentCues, understand: Callable[[str], Query],
+                 retrieval_strength: Callable[[Query], float] | None = None):
+        self.sectors = sectors
+        self.cues = cues
+        self.understand = understand
+        self.strength = retrieval_strength  # how well a question alone finds passages (best dense similarity)
+
+    def is_elliptical(self, question: str, q: Query) -> bool:
+        opening = question.strip().lower()
+        continuation = any(opening.startswith(c) for c in self.cues.cues.get("continuation", []))
+        anaphora = self.cues.found("anaphora", question)
+        shifted = self.cues.found("earlier", question) or self.cues.found("later", question)
+        subject = bool(q.sectors or q.entities or q.years)
+        generic = self._generic_only(q)
+        if shifted or not q.content:
+            return True
+        if continuation and (not subject or generic):
+            return True
+        return anaphora and not subject and generic
+
+    def _generic_only(self, q: Query) -> bool:
+        """No content word beyond intent cues ("wat was het resultaat", "en waarom", "what about them")."""
+        cue_tokens = set()
+        for name in self.cues.cues:
+            if not name.startswith("_"):
+                cue_tokens |= set(self.understand_tokens(" ".join(self.cues.cues[name])))
+        alias_tokens = set(self.understand_tokens(" ".join(a for s in self.sectors.sectors for a in (*s.aliases, s.name))))
+        return not (set(q.content) - cue_tokens - alias_tokens)
+
+    def understand_tokens(self, text: str) -> list[str]:
+        return self.understand(text).content
 
     def resolve(self, question: str, history: list[dict] | tuple = ()) -> ResolvedQuestion:
         previous = next((t["content"] for t in reversed(list(history)) if t.get("role") == "user"
                          and t.get("content", "").strip()), None)
         if not previous:
             return ResolvedQuestion(question)
-        words = re.findall(r"\w+", question)
-        own_sectors = self.vocab.find_all(question)
-        elliptic = (bool(_ELLIPTIC_START.match(question)) or len(words) <= 5
-                    or bool(_ANAPHORA.search(question)) and len(words) <= 9)
-        if not elliptic:
+        q = self.understand(question)
+        if not self.is_elliptical(question, q):
             return ResolvedQuestion(question)
-        if _EARLIER.search(question) or _LATER.search(question):
-            step = -1 if _EARLIER.search(question) else 1
+        joined = self._join(question, q, previous)
+        if self.strength is not None and q.content and not self._generic_only(q):
+            # similarity test: a question that retrieves as well on its own as joined stands on its own
+            if self.strength(q) >= self.strength(self.understand(joined)) + 0.02:
+                return ResolvedQuestion(question)
+        return ResolvedQuestion(joined, carried=True, previous=previous)
+
+    def _join(self, question: str, q: Query, previous: str) -> str:
+        if self.cues.found("earlier", question) or self.cues.found("later", question):
+            step = -1 if self.cues.found("earlier", question) else 1
             shifted = _YEAR.sub(lambda m: str(int(m.group(1)) + step), previous)
-            if shifted == previous:
-                shifted = f"{previous} ({'eerder' if step < 0 else 'later'})"
-            return ResolvedQuestion(shifted, carried=True, previous=previous)
-        prev_sectors = self.vocab.find_all(previous)
-        if own_sectors and prev_sectors:
+            return shifted if shifted != previous else f"{previous} ({'eerder' if step < 0 else 'later'})"
+        prev = self.understand(previous)
+        if q.sectors and prev.sectors:
             # "En bij de provincies?": the earlier question, about the new sector
-            new_name = self.vocab.by_id[own_sectors[0]].name
-            replaced = self._replace_sector(previous, prev_sectors[0], new_name)
-            return ResolvedQuestion(replaced, carried=True, previous=previous)
-        if own_sectors:
-            return ResolvedQuestion(f"{previous.rstrip('?')} — {question}", carried=True, previous=previous)
-        # "Wat waren daarvan de gevolgen?": the new question, about the earlier subject
-        return ResolvedQuestion(f"{question.rstrip('?')}: {previous}", carried=True, previous=previous)
+            return self._replace_sector(previous, prev.sectors[0], self.sectors.by_id[q.sectors[0]].name)
+        if q.sectors:
+            return f"{previous.rstrip('?')} — {question}"
+        if prev.sectors and not self._generic_only(q):
+            # "Waarom lukte dat niet?" after a sector question: the new question, about that sector
+            return f"{question.rstrip('?')} ({self.sectors.by_id[prev.sectors[0]].name})"
+        if prev.sectors:
+            # "En wat was het resultaat?": the new question's intent, the earlier subject
+            return f"{question.rstrip('?')} — sector {self.sectors.by_id[prev.sectors[0]].name}"
+        return f"{question.rstrip('?')}: {previous}"
 
     def _replace_sector(self, text: str, sector_id: str, new_name: str) -> str:
-        sec = self.vocab.by_id[sector_id]
+        sec = self.sectors.by_id[sector_id]
         for alias in sorted((*sec.aliases, sec.name), key=len, reverse=True):
             pattern = re.compile(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", re.I)
             if pattern.search(text):

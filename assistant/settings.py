@@ -47,9 +47,8 @@ class Settings(BaseSettings):
     use_sector_boost: bool = True
     reranker: str | None = None
 
-    # Answering
-    abstain_threshold: float = 0.30
-    max_answer_sentences: int = 5
+    # Answering (the decisions themselves are fitted: data/weights.json, `vraagbaak fit`)
+    max_answer_sentences: int = 4
 
     # Optional LLM (OpenAI-compatible)
     llm_base_url: str | None = None
@@ -91,6 +90,21 @@ class Settings(BaseSettings):
     @property
     def thesaurus_path(self) -> Path:
         return self.data_dir / "thesaurus.json"
+
+    @property
+    def intents_path(self) -> Path:
+        return self.data_dir / "intents.json"
+
+    @property
+    def weights_path(self) -> Path:
+        return self.data_dir / "weights.json"
+
+    def fusion_weights(self):
+        from index.config import FusionWeights
+
+        return FusionWeights(rrf_k=self.rrf_k, dense=self.dense_weight, lexical=self.lexical_weight,
+                             candidates=self.candidates, use_dense=self.use_dense, use_lexical=self.use_lexical,
+                             use_dedup=self.use_dedup)
 
 
 @lru_cache(maxsize=1)

@@ -44,25 +44,43 @@ def _commit() -> str | None:
         return None
 
 
+def _sets(choice: str) -> list[str]:
+    from .gold import TEST_PATH
+
+    if choice == "both":
+        return ["dev", "test"] if TEST_PATH.exists() else ["dev"]
+    return [choice]
+
+
 def run_eval(args: argparse.Namespace) -> int:
+    """Dev (the gold set, tuned on) and test (blind) side by side; ablations and the baseline on dev."""
+    from .gold import load_set
+
     settings = get_settings()
     reports: list[EvalReport] = []
-    if args.api:
-        reports.append(run_against_api(args.api, settings, api_key=settings.read_key or settings.api_key))
-    else:
-        main = run_in_process(settings)
-        reports.append(main)
-        if args.ablate:
-            from assistant.engine import Vraagbaak
-            from index.retriever import HybridRetriever
+    engine = None
+    for name in _sets(getattr(args, "set", "both")):
+        questions = load_set(name)
+        if args.api:
+            r = run_against_api(args.api, settings, gold=questions, api_key=settings.read_key or settings.api_key)
+        else:
+            if engine is None:
+                from assistant.engine import Vraagbaak
 
-            engine_store = None
-            for label, flag in ABLATIONS:
-                variant = settings.model_copy(update={flag: False})
-                retriever = HybridRetriever(variant, store=engine_store)
-                engine_store = retriever.store
-                r = run_in_process(variant, label=label, engine=Vraagbaak(variant, retriever))
-                reports.append(r)
+                engine = Vraagbaak(settings)
+            r = run_in_process(settings, label=name, gold=questions, engine=engine)
+        r.label = f"{name} ({len(questions)})"
+        reports.append(r)
+    side_by_side = list(reports)
+    if args.ablate and not args.api:
+        from assistant.engine import Vraagbaak, retriever_for
+
+        dev = load_set("dev")
+        for label, flag in ABLATIONS:
+            variant = settings.model_copy(update={flag: False})
+            r = run_in_process(variant, label=f"dev, {label}", gold=dev,
+                               engine=Vraagbaak(variant, retriever_for(variant, store=engine.store)))
+            reports.append(r)
     if args.compare:
         from .baseline import run_baseline
 
@@ -72,8 +90,9 @@ def run_eval(args: argparse.Namespace) -> int:
 
         judge_report(reports[0], settings)
     print(render_table([(r.label, r.summary()) for r in reports]))
-    print()
-    print(render_table(list(reports[0].by_category().items())))
+    for r in side_by_side:
+        print(f"\nPer categorie, {r.label}:")
+        print(render_table(list(r.by_category().items())))
     jpath, mpath = write_reports(reports, settings.reports_dir, _commit())
     print(f"\nRapport: {mpath}\n        {jpath}")
     if args.gate:

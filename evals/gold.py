@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-GOLD_PATH = Path(__file__).parent / "data" / "gold.jsonl"
+DEV_PATH = Path(__file__).parent / "data" / "gold.jsonl"
+TEST_PATH = Path(__file__).parent / "data" / "test.jsonl"
+GOLD_PATH = DEV_PATH  # the gold set is the dev set: tune on it freely
 CATEGORIES = ("sector", "alias", "cijfers", "knelpunten", "plan", "memo", "vergelijking", "vervolg", "engels",
-              "onbeantwoordbaar")
+              "onbeantwoordbaar", "waarom", "informeel", "parafrase")
+SETS = {"dev": DEV_PATH, "test": TEST_PATH}
 
 
 @dataclass
@@ -38,6 +41,11 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def load_set(name: str) -> list[GoldQuestion]:
+    """``dev`` (the gold set) or ``test`` (the blind set, written from the corpus alone)."""
+    return load_gold(SETS[name])
+
+
 def load_gold(path: Path = GOLD_PATH) -> list[GoldQuestion]:
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -64,8 +72,9 @@ def corpus_texts(corpus_dir: str) -> dict[str, str]:
 
 
 def fact_present(alternatives: list[str], text: str) -> bool:
+    """A key fact counts only as whole words: "14" is not found inside "2014", nor "1.000" inside "1.000.000"."""
     t = norm(text)
-    return any(norm(a) in t for a in alternatives)
+    return any(re.search(rf"(?<![\w.,]){re.escape(norm(a))}(?![\w]|[.,]\d)", t) for a in alternatives)
 
 
 def validate(gold: list[GoldQuestion], texts: dict[str, str]) -> list[str]:

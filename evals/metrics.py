@@ -13,12 +13,9 @@ def relevant_quotes(passages: list[str], q: GoldQuestion) -> list[set[int]]:
     return [{i for i, quote in enumerate(quotes) if quote in norm(p)} for p in passages]
 
 
-def recall_at_k(hits: list[set[int]], n_quotes: int, k: int) -> float:
-    """Share of questions' supporting quotes found in the top k; a question counts as found when any quote is."""
-    if n_quotes == 0:
-        return 0.0
-    found = set().union(*hits[:k]) if hits[:k] else set()
-    return 1.0 if found else 0.0
+def hit_at_k(hits: list[set[int]], k: int) -> float:
+    """1 when any supporting quote of the question is in the top k passages (hit@k, not recall)."""
+    return 1.0 if any(hits[:k]) else 0.0
 
 
 def mrr(hits: list[set[int]]) -> float:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ from typing import Any
 from assistant.settings import Settings
 
 from .gold import GoldQuestion, fact_present, load_gold, norm
-from .metrics import key_fact_accuracy, mean, mrr, ndcg_at_k, percentile, recall_at_k, relevant_quotes
+from .metrics import hit_at_k, key_fact_accuracy, mean, mrr, ndcg_at_k, percentile, relevant_quotes
 
 K = 5
 
@@ -28,10 +30,11 @@ class QuestionResult:
     citations: int
     citations_relevant: int
     citations_valid: int
-    recall5: float | None
+    hit5: float | None
     mrr: float | None
     ndcg10: float | None
     length: int
+    words: int
     latency_ms: float
     answer: str = ""
 
@@ -45,14 +48,14 @@ class EvalReport:
     def summary(self, rows: list[QuestionResult] | None = None) -> dict[str, float]:
         rows = self.results if rows is None else rows
         ans = [r for r in rows if r.answerable]
-        ret = [r for r in ans if r.recall5 is not None]
+        ret = [r for r in ans if r.hit5 is not None]
         unans = [r for r in rows if not r.answerable]
         answered = [r for r in ans if not r.abstained]
         abstained = [r for r in rows if r.abstained]
         cits = sum(r.citations for r in rows if not r.abstained)
         out = {
             "n": len(rows),
-            "recall@5": mean([r.recall5 for r in ret]) if ret else float("nan"),
+            "hit@5": mean([r.hit5 for r in ret]) if ret else float("nan"),
             "mrr": mean([r.mrr for r in ret]) if ret else float("nan"),
             "ndcg@10": mean([r.ndcg10 for r in ret]) if ret else float("nan"),
             "key_fact_accuracy": mean([r.key_facts for r in ans]) if ans else float("nan"),
@@ -63,6 +66,7 @@ class EvalReport:
             "abstention_precision": (sum(1 for r in abstained if not r.answerable) / len(abstained)) if abstained else float("nan"),
             "false_abstention": mean([1.0 if r.abstained else 0.0 for r in ans]) if ans else float("nan"),
             "answer_chars": mean([float(r.length) for r in rows if not r.abstained]),
+            "median_words": statistics.median([r.words for r in rows if not r.abstained] or [0]),
             "latency_p50_ms": percentile([r.latency_ms for r in rows], 50),
             "latency_p95_ms": percentile([r.latency_ms for r in rows], 95),
         }
@@ -100,12 +104,13 @@ def score_question(q: GoldQuestion, answer: dict[str, Any], passages: list[str] 
     rec = mr = nd = None
     if passages is not None and q.answerable:
         rel = relevant_quotes(passages, q)
-        rec, mr, nd = recall_at_k(rel, len(q.supporting), K), mrr(rel), ndcg_at_k(rel, len(q.supporting), 10)
+        rec, mr, nd = hit_at_k(rel, K), mrr(rel), ndcg_at_k(rel, len(q.supporting), 10)
     return QuestionResult(
         id=q.id, category=q.category, answerable=q.answerable, abstained=abstained,
         key_facts=0.0 if (abstained and q.answerable) else key_fact_accuracy(text, q),
         supported=supported if q.answerable and not abstained else None, citations=len(citations),
-        citations_relevant=relevant, citations_valid=valid, recall5=rec, mrr=mr, ndcg10=nd, length=len(text),
+        citations_relevant=relevant, citations_valid=valid, hit5=rec, mrr=mr, ndcg10=nd, length=len(text),
+        words=len(re.findall(r"\w+", re.sub(r"\[\d+\]", " ", text))),
         latency_ms=latency_ms, answer=text)
 
 
@@ -125,7 +130,7 @@ def run_in_process(settings: Settings, label: str = "standaard", gold: list[Gold
         ans = engine.ask(q.question, history=q.history)
         latency = (time.perf_counter() - t) * 1000
         resolved = engine.resolver.resolve(q.question, q.history).text
-        hits = engine.retriever.search(resolved, k=10)
+        hits = engine.search(resolved, k=10)
         passages = [h.text + "\n" + "\n".join(engine.retriever.text_of(a.chunk_id) for a in h.alternates) for h in hits]
         report.results.append(score_question(q, ans.model_dump(), passages, latency, docs))
     report.meta = {"mode": "in-process", "embedding_model": settings.embedding_model}
@@ -171,14 +176,14 @@ def write_reports(reports: list[EvalReport], folder: Path, commit: str | None = 
     return jpath, mpath
 
 
-COLUMNS = ["recall@5", "mrr", "ndcg@10", "key_fact_accuracy", "citation_support", "citation_precision",
-           "abstention_recall", "false_abstention", "latency_p50_ms"]
+COLUMNS = ["n", "hit@5", "mrr", "key_fact_accuracy", "citation_support", "citation_precision", "false_abstention",
+           "abstention_recall", "median_words", "latency_p50_ms"]
 
 
 def _fmt(v: float) -> str:
     if v != v:  # NaN
         return "–"
-    return f"{v:.0f}" if abs(v) >= 10 else f"{v:.3f}"
+    return f"{v:.0f}" if abs(v) >= 10 or float(v).is_integer() else f"{v:.3f}"
 
 
 def render_table(rows: list[tuple[str, dict[str, float]]], columns: list[str] = COLUMNS) -> str:
@@ -190,6 +195,7 @@ def render_table(rows: list[tuple[str, dict[str, float]]], columns: list[str] = 
 def render_markdown(reports: list[EvalReport], commit: str | None = None) -> str:
     out = [f"# Vraagbaak evaluatie{f' (commit {commit})' if commit else ''}\n", "## Overall\n",
            render_table([(r.label, r.summary()) for r in reports]), ""]
-    main = reports[0]
-    out += [f"\n## Per categorie ({main.label})\n", render_table(list(main.by_category().items())), ""]
+    for r in reports:
+        if r.label.startswith(("dev (", "test (")):
+            out += [f"\n## Per categorie ({r.label})\n", render_table(list(r.by_category().items())), ""]
     return "\n".join(out)

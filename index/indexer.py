@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from assistant.settings import Settings
 from ingest.catalogue import CatalogueEntry, load_catalogue
 from ingest.chunker import StructuredChunker
 from ingest.dedup import find_duplicate_documents, link_repeated_passages, messiness, signature
@@ -21,13 +20,15 @@ from ingest.errors import IngestError
 from ingest.loaders import discover, load_bytes, load_file
 from ingest.models import Chunk, Document, LoadedFile
 from ingest.sectors import SectorVocabulary
+from ingest.units import unit_spans
 
+from .config import IndexConfig
 from .embeddings import EmbeddingCache, get_embeddings, model_name
 from .lexical import LexicalIndex
 from .store import ChromaStore, DocumentRecord
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"  # 4: evidence units embedded at ingest
 
 
 @dataclass
@@ -77,7 +78,7 @@ def chunk_metadata(chunk: Chunk, sectors: SectorVocabulary) -> dict:
 
 
 class Indexer:
-    def __init__(self, settings: Settings, store: ChromaStore | None = None):
+    def __init__(self, settings: IndexConfig, store: ChromaStore | None = None):
         self.settings = settings
         self.store = store or ChromaStore(settings)
         self.vocab = SectorVocabulary.from_file(settings.sectors_path)
@@ -291,9 +292,22 @@ class Indexer:
             vectors = self.cache.embed_documents(self.embeddings, [c.embed_text for c in chunks])
             store.add_chunks([c.chunk_id for c in chunks], vectors, [c.text for c in chunks],
                              [chunk_metadata(c, self.vocab) for c in chunks])
+            self._write_units(chunks)
         sectors = sorted({c.sector for c in chunks if c.sector})
         store.put_document(self._record(doc, sig, "complete", path, chunk_count=len(chunks), sectors=sectors), doc.text)
         return len(chunks)
+
+    def _write_units(self, chunks: list[Chunk]) -> None:
+        """Embed every sentence and bullet of the chunks (cached like the chunks), keyed by chunk and offsets."""
+        ids, texts, metas = [], [], []
+        for c in chunks:
+            for i, u in enumerate(unit_spans(c.text, c.section)):
+                ids.append(f"{c.chunk_id}:{i}")
+                texts.append(c.text[u.start:u.end])
+                metas.append({"chunk_id": c.chunk_id, "document_id": c.document_id,
+                              "start": c.start + u.start, "end": c.start + u.end})
+        if ids:
+            self.store.add_units(ids, self.cache.embed_documents(self.embeddings, texts), metas)
 
     def _set_alternates(self, rec: DocumentRecord, srcs: list[str]) -> None:
         got = self.store.get_document(rec.document_id)

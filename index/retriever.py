@@ -1,37 +1,26 @@
-"""HybridRetriever: dense (Chroma) + lexical (BM25) with reciprocal rank fusion, sector awareness,
-metadata filters applied inside both retrievers, and collapse of repeated passages into one hit."""
+"""HybridRetriever: dense (Chroma) + lexical (BM25), fused by reciprocal rank, repeats collapsed.
+
+Each step is a small component with ``run``: ``DenseRetriever``, ``LexicalRetriever``, ``RankFusion``
+(the joiner, weights passed in) and ``collapse_repeats``. The retriever only retrieves: what the question
+means (sectors, intent, typos) is the assistant's business, which passes extra terms and a boost in.
+"""
 from __future__ import annotations
 
-import re
 import threading
 import time
+from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from assistant.settings import Settings
-from ingest.sectors import SectorVocabulary
-
+from .config import FusionWeights, IndexConfig
 from .embeddings import get_embeddings, model_name
 from .lexical import LexicalIndex
 from .store import ChromaStore
-from .thesaurus import Thesaurus
 
-_KNELPUNT_Q = re.compile(r"knelpunt|probleem|problemen|belemmer|struikel|bottleneck|obstacle|problem|barrier|"
-                         r"moeilijk|lastig|waar\s+lopen|tegen\s+aan|oplossing|solution|perspectief", re.I)
-_RESULT_Q = re.compile(r"gevolg|resultaat|resultaten|opgeleverd|bereikt|effect|result|outcome|gerealiseerd|achiev|"
-                       r"geboekt|behaald|voortgang|progress", re.I)
-_COMPARE_Q = re.compile(r"verschil|veranderd|verandering|vergele|ten opzichte van|een jaar eerder|tussen\s+20\d\d\s+en|"
-                        r"nieuw\b|compare|changed|difference|earlier", re.I)
-_COUNT_Q = re.compile(r"\b(?:hoeveel|how\s+many|how\s+much|aantal)\s+(?:extra\s+)?(\w{4,})", re.I)
-_KIND_HINTS = (
-    (re.compile(r"\bmemo\b|voortgangsmemo|(noemt|schrijft|meldt|volgens) de aanjager", re.I), "memo"),
-    (re.compile(r"plan van aanpak|action plan", re.I), "plan van aanpak"),
-    (re.compile(r"\bbijlage\b|\bannex\b|\bupdate\b|\btabel\b", re.I), "bijlage"),
-)
-_ACTIVITY_Q = re.compile(r"gedaan|ondernomen|activiteit|doet|doen|deed|deden|bezig|aanpak|acties|what\s+(has|have|did)|"
-                         r"activities|done|overzicht|overview", re.I)
+Boost = Callable[[dict[str, Any], str], float]  # (chunk metadata, chunk text) -> bonus in units of a top vote
 
 
 @dataclass
@@ -81,6 +70,7 @@ class SearchHit:
     dense_rank: int | None = None
     lexical_rank: int | None = None
     dense_similarity: float | None = None
+    lexical_score: float | None = None
     alternates: list[Source] = field(default_factory=list)
 
     @property
@@ -92,42 +82,97 @@ class SearchHit:
         return self.metadata.get("sector") or None
 
 
-@dataclass
-class QueryAnalysis:
-    text: str
-    sectors: list[str]
-    expansions: list[str]
-    knelpunt: bool
-    results: bool
-    activity: bool
-    compare: bool = False
-    count_noun: str | None = None
-    kinds: list[str] = field(default_factory=list)
+class DenseRetriever:
+    def __init__(self, store: ChromaStore, embed_query: Callable[[str], list[float]]):
+        self.store = store
+        self.embed_query = embed_query
+
+    def run(self, query: str, filters: SearchFilters, top_k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        vector = self.embed_query(query)
+        return [(cid, 1.0 - float(dist)) for cid, dist in self.store.query(vector, top_k, filters.chroma_where())]
+
+
+class LexicalRetriever:
+    def __init__(self, lexical: LexicalIndex, metadata: dict[str, dict[str, Any]], expansion_weight: float):
+        self.lexical = lexical
+        self.metadata = metadata
+        self.expansion_weight = expansion_weight
+
+    def run(self, query: str, filters: SearchFilters, top_k: int, extra_terms: list[str] = ()) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score), best first; extra terms (synonyms, repaired typos) weigh less."""
+        tokens = self.lexical.query_tokens(query)
+        extra = [t for t in dict.fromkeys(self.lexical.query_tokens(" ".join(extra_terms))) if t not in tokens]
+        mask = None
+        if not filters.is_empty():
+            mask = np.array([filters.accepts(self.metadata.get(cid, {})) for cid in self.lexical.ids], dtype=bool)
+        return self.lexical.top(tokens, top_k, mask, extra=extra, extra_weight=self.expansion_weight)
+
+
+class RankFusion:
+    """Weighted reciprocal rank fusion; ties broken by chunk id so every process ranks alike."""
+
+    def __init__(self, k: int = 60):
+        self.k = k
+
+    def run(self, rankings: list[tuple[list[str], float]]) -> dict[str, float]:
+        fused: dict[str, float] = {}
+        for ids, weight in rankings:
+            for rank, cid in enumerate(ids, 1):
+                fused[cid] = fused.get(cid, 0.0) + weight / (self.k + rank)
+        return fused
+
+    @property
+    def top_vote(self) -> float:
+        return 1.0 / (self.k + 1)
+
+
+def collapse_repeats(hits: list[SearchHit]) -> list[SearchHit]:
+    """Repeated passages (same repeat group or same text) become one hit carrying every source."""
+    kept: list[SearchHit] = []
+    by_key: dict[str, SearchHit] = {}
+    for hit in hits:
+        group = hit.metadata.get("repeat_group") or ""
+        keys = [f"t:{hash(hit.text.strip())}"] + ([f"g:{group}"] if group else [])
+        owner = next((by_key[key] for key in keys if key in by_key), None)
+        if owner is None:
+            kept.append(hit)
+            for key in keys:
+                by_key[key] = hit
+            continue
+        if owner.document_id != hit.document_id:
+            m = hit.metadata
+            owner.alternates.append(Source(document_id=m.get("document_id", ""), title=m.get("title", ""),
+                                           source_file=m.get("source_file", ""), section=m.get("section", ""),
+                                           date=m.get("date"), page=m.get("page"), chunk_id=hit.chunk_id))
+    return kept
 
 
 class HybridRetriever:
-    def __init__(self, settings: Settings, store: ChromaStore | None = None):
-        self.settings = settings
-        self.store = store or ChromaStore(settings)
-        self.vocab = SectorVocabulary.from_file(settings.sectors_path)
-        self.thesaurus = Thesaurus.from_file(settings.thesaurus_path)
+    def __init__(self, config: IndexConfig, weights: FusionWeights | None = None, store: ChromaStore | None = None,
+                 reranker: str | None = None):
+        self.config = config
+        self.weights = weights or FusionWeights()
+        self.store = store or ChromaStore(config)
+        self.fusion = RankFusion(self.weights.rrf_k)
         self._lexical: LexicalIndex | None = None
         self._meta: dict[str, dict[str, Any]] = {}
         self._texts: dict[str, str] = {}
+        self._units: dict[str, list[tuple[int, int, list[float]]]] | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
         self._embeddings = None
         self.reranker = None
-        if settings.reranker:
+        if reranker:
             from .rerank import CrossEncoderReranker
 
-            self.reranker = CrossEncoderReranker(settings.reranker)
+            self.reranker = CrossEncoderReranker(reranker)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
     def embeddings(self):
         if self._embeddings is None:
-            emb = get_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
+            emb = get_embeddings(self.config.embedding_model, self.config.embedding_batch_size)
             self.store.check_model(model_name(emb), getattr(emb, "dim", 0))
             self._embeddings = emb
         return self._embeddings
@@ -143,16 +188,17 @@ class HybridRetriever:
             if not force and self._lexical is not None and self._lexical.generation == generation:
                 return
             ids, texts, metas = self.store.all_chunks()
-            lex = LexicalIndex.load(self.settings.lexical_dir)
+            lex = LexicalIndex.load(self.config.lexical_dir)
             if lex is None or lex.generation != generation or lex.ids != ids and set(lex.ids) != set(ids):
                 lex = LexicalIndex.build(ids, [m.get("search_text", "") for m in metas], generation)
                 try:
-                    lex.save(self.settings.lexical_dir)
+                    lex.save(self.config.lexical_dir)
                 except OSError:
                     pass
             # the search text lives on in the BM25 index; keeping it per chunk too would double the memory
             self._meta = {cid: {k: v for k, v in m.items() if k != "search_text"} for cid, m in zip(ids, metas)}
             self._texts = dict(zip(ids, texts))
+            self._units = None
             self._lexical = lex
 
     @property
@@ -173,143 +219,54 @@ class HybridRetriever:
         self.refresh()
         return self._texts.get(chunk_id, "")
 
-    # -- query analysis -------------------------------------------------------------------
-    def analyse(self, query: str) -> QueryAnalysis:
-        expansions = self.thesaurus.expand(query) if self.settings.use_thesaurus else []
-        sectors = self.vocab.find_all(query)
-        if self.settings.use_thesaurus:
-            # the Dutch names of a sector named in another way (an alias, English) reach the lexical index too
-            for sid in sectors:
-                sec = self.vocab.by_id[sid]
-                expansions.extend(a for a in (sec.name, *sec.aliases[:4]) if a.lower() not in query.lower())
-        count = _COUNT_Q.search(query)
-        return QueryAnalysis(
-            text=query, sectors=sectors, expansions=expansions,
-            knelpunt=bool(_KNELPUNT_Q.search(query)), results=bool(_RESULT_Q.search(query)),
-            activity=bool(_ACTIVITY_Q.search(query)), compare=bool(_COMPARE_Q.search(query)),
-            count_noun=count.group(1).lower() if count else None,
-            kinds=[kind for pattern, kind in _KIND_HINTS if pattern.search(query)],
-        )
+    def embed_query(self, text: str) -> list[float]:
+        """The query vector, remembered: the dense retriever and the unit scorer both need it."""
+        return list(self._embed_query_cached(text))
+
+    def unit_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[int, int, list[float]]]]:
+        """Vectors of the units of these chunks; all of them are read once per index generation."""
+        self.refresh()
+        if self._units is None:
+            with self._lock:
+                self._units = self.store.unit_vectors()
+        return {c: self._units.get(c, []) for c in chunk_ids}
+
+    @lru_cache(maxsize=512)
+    def _embed_query_cached(self, text: str) -> tuple[float, ...]:
+        return tuple(self.embeddings.embed_query(text))
 
     # -- search ---------------------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
-               analysis: QueryAnalysis | None = None) -> list[SearchHit]:
-        s = self.settings
-        k = k or s.top_k
+    def search(self, query: str, k: int = 5, filters: SearchFilters | None = None, extra_terms: list[str] = (),
+               boost: Boost | None = None) -> list[SearchHit]:
+        """Top ``k`` chunks for ``query``: dense and lexical candidates, fused, boosted, repeats collapsed."""
+        w = self.weights
         self.refresh()
         filters = filters or SearchFilters()
-        qa = analysis or self.analyse(query)
-        n = max(s.candidates, k * 4)
-        fused: dict[str, float] = {}
-        dense_rank: dict[str, int] = {}
-        dense_sim: dict[str, float] = {}
-        lex_rank: dict[str, int] = {}
-
-        if s.use_dense and self._meta:
-            vector = self.embeddings.embed_query(query)
-            for rank, (cid, dist) in enumerate(self.store.query(vector, n, filters.chroma_where()), 1):
-                dense_rank[cid] = rank
-                dense_sim[cid] = 1.0 - float(dist)
-                fused[cid] = fused.get(cid, 0.0) + s.dense_weight / (s.rrf_k + rank)
-        if s.use_lexical and self._lexical is not None:
-            tokens = self._lexical.query_tokens(query)
-            extra: list[str] = []
-            if qa.expansions:
-                # expansions weigh less than the question's own words
-                extra = [t for t in dict.fromkeys(self._lexical.query_tokens(" ".join(qa.expansions))) if t not in tokens]
-            mask = None
-            if not filters.is_empty():
-                mask = np.array([filters.accepts(self._meta.get(cid, {})) for cid in self._lexical.ids], dtype=bool)
-            for rank, (cid, _score) in enumerate(self._lexical.top(tokens, n, mask, extra=extra, extra_weight=0.4), 1):
-                lex_rank[cid] = rank
-                fused[cid] = fused.get(cid, 0.0) + s.lexical_weight / (s.rrf_k + rank)
-
-        top_vote = 1.0 / (s.rrf_k + 1)
-        for cid in list(fused):
-            meta = self._meta.get(cid, {})
-            bonus = 0.0
-            if s.use_sector_boost and qa.sectors:
-                if meta.get("sector") in qa.sectors:
-                    bonus += s.sector_boost * top_vote
-                elif any(x in qa.sectors for x in (meta.get("mentions") or "").split("|") if x):
-                    bonus += 0.25 * s.sector_boost * top_vote
-            if qa.knelpunt and meta.get("knelpunt"):
-                bonus += 0.5 * top_vote
-            if qa.results and meta.get("role") == "gevolgen":
-                bonus += 0.3 * top_vote
-            if qa.kinds and meta.get("kind") in qa.kinds:
-                bonus += 0.5 * top_vote
-            if qa.count_noun and _has_count(self._texts.get(cid, ""), qa.count_noun):
-                bonus += 0.5 * top_vote
-            fused[cid] += bonus
-
-        ranked = sorted(fused, key=lambda c: (-fused[c], c))  # ties broken by id: the same answer in every process
+        n = max(w.candidates, k * 4)
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if w.use_dense and self._meta:
+            dense = DenseRetriever(self.store, self.embed_query).run(query, filters, n)
+        if w.use_lexical and self._lexical is not None:
+            lexical = LexicalRetriever(self._lexical, self._meta, w.expansion).run(query, filters, n, list(extra_terms))
+        fused = self.fusion.run([([c for c, _ in dense], w.dense), ([c for c, _ in lexical], w.lexical)])
+        if boost is not None:
+            for cid in fused:
+                fused[cid] += boost(self._meta.get(cid, {}), self._texts.get(cid, "")) * self.fusion.top_vote
+        dense_at = {c: (r, s) for r, (c, s) in enumerate(dense, 1)}
+        lex_at = {c: (r, s) for r, (c, s) in enumerate(lexical, 1)}
+        ranked = sorted(fused, key=lambda c: (-fused[c], c))
         hits = [SearchHit(chunk_id=c, text=self._texts.get(c, ""), metadata=self._meta.get(c, {}), score=fused[c],
-                          dense_rank=dense_rank.get(c), lexical_rank=lex_rank.get(c), dense_similarity=dense_sim.get(c))
+                          dense_rank=dense_at.get(c, (None, None))[0], dense_similarity=dense_at.get(c, (None, None))[1],
+                          lexical_rank=lex_at.get(c, (None, None))[0], lexical_score=lex_at.get(c, (None, None))[1])
                 for c in ranked if c in self._meta]
-        if s.use_dedup:
-            hits = self._collapse(hits)
+        if w.use_dedup:
+            hits = collapse_repeats(hits)
         if self.reranker is not None:
             from .rerank import rerank
 
             hits = rerank(self.reranker, query, hits, top=max(k * 3, 15))
-        if qa.sectors and not qa.knelpunt and not qa.count_noun and (qa.activity or qa.results or qa.compare):
-            mode = "gevolgen" if (qa.results or qa.compare) else "opening"
-            hits = self._sector_first(hits, qa.sectors, mode, filters)
         return hits[:k]
-
-    def _collapse(self, hits: list[SearchHit]) -> list[SearchHit]:
-        """Repeated passages (same repeat group or same text) become one hit carrying every source."""
-        kept: list[SearchHit] = []
-        by_key: dict[str, SearchHit] = {}
-        for hit in hits:
-            group = hit.metadata.get("repeat_group") or ""
-            keys = [f"t:{hash(hit.text.strip())}"] + ([f"g:{group}"] if group else [])
-            owner = next((by_key[key] for key in keys if key in by_key), None)
-            if owner is None:
-                kept.append(hit)
-                for key in keys:
-                    by_key[key] = hit
-                continue
-            if owner.document_id != hit.document_id:
-                owner.alternates.append(self._source(hit))
-        return kept
-
-    @staticmethod
-    def _source(hit: SearchHit) -> Source:
-        m = hit.metadata
-        return Source(document_id=m.get("document_id", ""), title=m.get("title", ""), source_file=m.get("source_file", ""),
-                      section=m.get("section", ""), date=m.get("date"), page=m.get("page"), chunk_id=hit.chunk_id)
-
-    def _sector_first(self, hits: list[SearchHit], sectors: list[str], mode: str,
-                      filters: SearchFilters) -> list[SearchHit]:
-        """For "what has sector X done / achieved": one chunk of that sector from every document, in date
-        order, first; then the sector's other chunks by relevance; then the rest.
-
-        ``mode`` picks the chunk per document: the row's opening ("opening"), its first results block
-        ("gevolgen", falling back to the opening) or the best-ranked one ("best")."""
-        rank = {h.chunk_id: i for i, h in enumerate(hits)}
-        lead: list[SearchHit] = []
-        for sector in sectors[:2]:
-            per_doc: dict[str, list[SearchHit]] = {}
-            for row in self.sector_rows(sector):
-                if filters.accepts(row.metadata):
-                    per_doc.setdefault(row.document_id, []).append(row)
-            for rows in per_doc.values():
-                if mode == "gevolgen":
-                    pick = next((r for r in rows if r.metadata.get("role") == "gevolgen"), rows[0])
-                elif mode == "best":
-                    pick = min(rows, key=lambda r: rank.get(r.chunk_id, 10**6))
-                else:
-                    pick = rows[0]
-                lead.append(pick)
-        lead.sort(key=lambda h: (h.metadata.get("date") or "", h.metadata.get("start", 0)))
-        by_id = {h.chunk_id: h for h in hits}
-        lead = [by_id.get(h.chunk_id, h) for h in lead]
-        lead_ids = {h.chunk_id for h in lead}
-        same_sector = [h for h in hits if h.sector in sectors and h.chunk_id not in lead_ids]
-        rest = [h for h in hits if h.sector not in sectors and h.chunk_id not in lead_ids]
-        return lead + same_sector + rest
 
     def sector_rows(self, sector: str) -> list[SearchHit]:
         """Every chunk labelled with ``sector``, ordered by document date and position."""
@@ -318,9 +275,3 @@ class HybridRetriever:
                 for c, m in self._meta.items() if m.get("sector") == sector]
         rows.sort(key=lambda h: (h.metadata.get("date") or "", h.metadata.get("document_id", ""), h.metadata.get("start", 0)))
         return rows
-
-
-def _has_count(text: str, noun: str) -> bool:
-    """Does the passage state a number of ``noun`` ("2.370 werkgevers", "109,53 fte", "42 banen")?"""
-    stem = noun[:max(4, len(noun) - 2)]
-    return bool(re.search(rf"\d[\d.,]*\s*(?:%|fte|\(fte\))?\s*(?:extra\s+|nieuwe\s+)?\w*{re.escape(stem)}", text, re.I))

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.settings import Settings
+from .config import StoreConfig
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -73,7 +73,7 @@ class DocumentRecord:
         )
 
 
-def make_client(settings: Settings):
+def make_client(settings: StoreConfig):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -85,7 +85,7 @@ def make_client(settings: Settings):
 
 
 class ChromaStore:
-    def __init__(self, settings: Settings, client=None):
+    def __init__(self, settings: StoreConfig, client=None):
         self.settings = settings
         self.client = client or make_client(settings)
         # embedding_function=None: we always pass our own vectors; Chroma's default would download a model.
@@ -93,6 +93,9 @@ class ChromaStore:
             settings.collection, embedding_function=None, metadata={"hnsw:space": "cosine"})
         self.registry = self.client.get_or_create_collection(
             f"{settings.collection}_documents", embedding_function=None)
+        # the sentences and bullets of every chunk, embedded at ingest, for choosing the answering sentence
+        self.units = self.client.get_or_create_collection(
+            f"{settings.collection}_units", embedding_function=None, metadata={"hnsw:space": "cosine"})
 
     # -- state ----------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -154,6 +157,23 @@ class ChromaStore:
     # -- chunks ---------------------------------------------------------------------------
     def delete_chunks_of(self, document_id: str) -> None:
         self.chunks.delete(where={"document_id": document_id})
+        self.units.delete(where={"document_id": document_id})
+
+    def add_units(self, ids: list[str], vectors: list[list[float]], metadatas: list[dict]) -> None:
+        for i in range(0, len(ids), 1000):
+            self.units.upsert(ids=ids[i:i + 1000], embeddings=vectors[i:i + 1000], metadatas=metadatas[i:i + 1000])
+
+    def unit_vectors(self) -> dict[str, list[tuple[int, int, list[float]]]]:
+        """(start, end, vector) of every unit, per chunk id; offsets are into the document text."""
+        out: dict[str, list[tuple[int, int, list[float]]]] = {}
+        offset, page = 0, 5000
+        while True:
+            got = self.units.get(include=["embeddings", "metadatas"], limit=page, offset=offset)
+            for meta, vec in zip(got["metadatas"], got["embeddings"]):
+                out.setdefault(meta["chunk_id"], []).append((int(meta["start"]), int(meta["end"]), vec))
+            if len(got["ids"]) < page:
+                return out
+            offset += page
 
     def add_chunks(self, ids: list[str], vectors: list[list[float]], texts: list[str], metadatas: list[dict]) -> None:
         batch = 1000

@@ -1,0 +1,144 @@
+"""Query understanding: what a question is about and what kind of answer it wants.
+
+One step, ``QueryUnderstanding.run(text) -> Query``: typo repair against the corpus vocabulary
+(rapidfuzz), sectors by alias (after repair), years and named entities, thesaurus expansions, and
+intent cues from ``data/intents.json``. Cues are features; the decisions built on them are fitted.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from index.analysis import DUTCH_STOPWORDS, DutchAnalyzer, raw_tokens
+from index.thesaurus import Thesaurus
+from ingest.sectors import SectorVocabulary
+
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_COUNT_NOUN = re.compile(r"\b(?:hoeveel|how\s+many|aantal|number\s+of)\s+(?:extra\s+|nieuwe\s+|new\s+)?([a-zà-ÿ-]{4,})", re.I)
+_ENGLISH = re.compile(r"\b(the|what|which|who|how|did|does|have|has|were|was|of|in|many|much|must|are|is|do|for|and|"
+                      r"to|with|there|since|when|why|main|about|they|their)\b", re.I)
+INTENTS = ("overview", "results", "knelpunt", "solution", "compare", "count", "amount", "when", "percent", "why",
+           "how", "define", "who", "which")
+
+
+@dataclass
+class Query:
+    text: str  # the question as it will be answered (a follow-up already resolved)
+    search_text: str  # the same with repaired typos: what the retrievers see
+    sectors: list[str]
+    years: list[str]
+    entities: list[str]  # capitalised names that are not sectors ("Defensie" is a sector, "Plasterk" an entity)
+    expansions: list[str]
+    intents: set[str] = field(default_factory=set)
+    count_noun: str | None = None
+    repairs: dict[str, str] = field(default_factory=dict)
+    english: bool = False
+    content: list[str] = field(default_factory=list)  # analysed tokens of the question's own content words
+
+    def has(self, intent: str) -> bool:
+        return intent in self.intents
+
+
+class IntentCues:
+    """Cue words per intent, matched at a word start in lower case."""
+
+    def __init__(self, cues: dict[str, list[str]]):
+        self.cues = cues
+        self._patterns = {name: re.compile("|".join(rf"(?<![\w]){re.escape(c)}" for c in words), re.I)
+                          for name, words in cues.items() if not name.startswith("_") and words}
+
+    @classmethod
+    def from_file(cls, path: Path) -> "IntentCues":
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def found(self, name: str, text: str) -> bool:
+        p = self._patterns.get(name)
+        return bool(p and p.search(f"{text} "))
+
+    def strip(self, name: str, text: str) -> str:
+        p = self._patterns.get(name)
+        return p.sub(" ", text) if p else text
+
+    def words(self, name: str) -> set[str]:
+        return {w for c in self.cues.get(name, []) for w in raw_tokens(c)}
+
+
+def is_english(text: str) -> bool:
+    words = re.findall(r"[a-zA-Z]+", text)
+    return bool(words) and len(_ENGLISH.findall(text)) / len(words) >= 0.2
+
+
+class TypoRepair:
+    """Maps a word the corpus lacks onto the nearest corpus word (one edit for short words, two for long ones)."""
+
+    def __init__(self, vocabulary: dict[str, int], protected: set[str]):
+        self.vocabulary = vocabulary  # word -> how many chunks use it
+        self.words = list(vocabulary)
+        self.protected = protected
+
+    def repair(self, word: str) -> str | None:
+        w = word.lower()
+        if len(w) < 5 or w in self.vocabulary or w in self.protected or not w.isalpha():
+            return None
+        limit = 1 if len(w) < 9 else 2
+        found = process.extract(w, self.words, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
+        if not found:
+            return None
+        best = min(found, key=lambda f: (f[1], -self.vocabulary.get(f[0], 0), f[0]))
+        return best[0]
+
+
+class QueryUnderstanding:
+    def __init__(self, sectors: SectorVocabulary, thesaurus: Thesaurus, cues: IntentCues, analyzer: DutchAnalyzer,
+                 vocabulary: dict[str, int], use_thesaurus: bool = True):
+        self.sectors = sectors
+        self.thesaurus = thesaurus
+        self.cues = cues
+        self.analyzer = analyzer
+        self.use_thesaurus = use_thesaurus
+        alias_words = {w for s in sectors.sectors for a in (*s.aliases, s.name) for w in raw_tokens(a)}
+        thesaurus_words = {w for g in thesaurus.groups for t in g for w in raw_tokens(t)}
+        cue_words = {w for name in cues.cues if not name.startswith("_") for w in cues.words(name)}
+        known = dict(vocabulary)
+        for w in alias_words:
+            known.setdefault(w, 1)
+        self.repairer = TypoRepair(known, protected=thesaurus_words | cue_words | set(DUTCH_STOPWORDS))
+        self.alias_words = alias_words
+
+    def run(self, text: str) -> Query:
+        english = is_english(text)
+        repairs: dict[str, str] = {}
+        if not english:
+            for w in dict.fromkeys(re.findall(r"[A-Za-zà-ÿ]+", text)):
+                fixed = self.repairer.repair(w)
+                if fixed and fixed != w.lower():
+                    repairs[w] = fixed
+        search_text = text
+        for wrong, right in repairs.items():
+            search_text = re.sub(rf"(?<![\w]){re.escape(wrong)}(?![\w])", right, search_text)
+        sectors = self.sectors.find_all(search_text)
+        expansions = self.thesaurus.expand(search_text) if self.use_thesaurus else []
+        if self.use_thesaurus:
+            # a sector named one way (an alias, English) reaches the lexical index under its other names too
+            for sid in sectors:
+                sec = self.sectors.by_id[sid]
+                expansions.extend(a for a in (sec.name, *sec.aliases[:4]) if a.lower() not in search_text.lower())
+        intents = {name for name in INTENTS if self.cues.found(name, search_text)}
+        count = _COUNT_NOUN.search(search_text)
+        content_text = self.cues.strip("document_words", search_text)
+        return Query(
+            text=text, search_text=search_text, sectors=sectors, years=_YEAR.findall(text),
+            entities=self.entities(text), expansions=expansions, intents=intents,
+            count_noun=count.group(1).lower() if count else None, repairs=repairs, english=english,
+            content=list(dict.fromkeys(self.analyzer.tokens(content_text))))
+
+    def entities(self, text: str) -> list[str]:
+        """Capitalised words after the first that name no sector: people, organisations, places."""
+        words = re.findall(r"[\w'’-]+", text)
+        return [w for i, w in enumerate(words) if i > 0 and w[:1].isupper() and len(w) > 2 and not w.isupper()
+                and not w[:1].isdigit() and w.lower() not in self.alias_words and not self.sectors.find_all(w)]

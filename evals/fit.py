@@ -1,0 +1,141 @@
+"""`vraagbaak fit`: re-fit the decision weights in data/weights.json on the dev set.
+
+1. ``unit``: which evidence unit answers — logistic regression over unit features; a unit is positive when
+   it overlaps a supporting passage of the dev question.
+2. ``abstain``: whether to decline — logistic regression over question features on the dev set plus
+   generated unanswerable questions (out-of-scope sectors, far years, unknown people, amounts and topics
+   from data/out_of_scope.json), cross-validated; the threshold keeps false abstention on the dev set's
+   answerable questions at or under 5%.
+Only the dev set is used; the blind test set is never read here.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import numpy as np
+
+from assistant.abstention import ABSTAIN_FEATURES
+from assistant.evidence import UNIT_FEATURES
+from assistant.weights import LinearModel, Weights
+
+from .gold import GoldQuestion, load_set, norm
+
+MAX_FALSE_ABSTENTION = 0.05
+
+
+def overlaps(unit_text: str, quotes: list[str]) -> bool:
+    u = norm(unit_text)
+    return any(g in u or (len(u) > 30 and u in g) or _token_overlap(u, g) > 0.6 for g in quotes)
+
+
+def _token_overlap(a: str, b: str) -> float:
+    ta, tb = set(re.findall(r"\w+", a)), set(re.findall(r"\w+", b))
+    return len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
+
+
+def generated_unanswerables(dev: list[GoldQuestion], vocab_path, seed: int = 7) -> list[str]:
+    raw = json.loads(vocab_path.read_text(encoding="utf-8"))
+    rng = random.Random(seed)
+    out: list[str] = []
+    answerable = [q for q in dev if q.answerable and not q.history and q.lang == "nl"]
+    for q in answerable:
+        if q.sector:
+            out.append(re.sub(r"(?i)\bsector\s+\w+(\s\w+)?|\b(de\s+)?" + re.escape(q.sector.replace("_", " ")) + r"\b",
+                              rng.choice(raw["sectors"]), q.question, count=1))
+        years = re.findall(r"\b20\d\d\b", q.question)
+        if years:
+            out.append(q.question.replace(years[0], rng.choice(raw["years"])))
+    for amount in raw["amounts"]:
+        out.append(f"Hoe hoog is {amount}?")
+        out.append(f"Wat is {amount} volgens de documenten?")
+    for person in raw["people"]:
+        out.append(f"Wat zegt {person} over de banenafspraak?")
+    for topic in raw["topics"]:
+        out.append(f"Wat staat er over {topic}?")
+        out.append(f"Welke afspraken zijn er gemaakt over {topic}?")
+    return [q for q in dict.fromkeys(out) if q not in {d.question for d in dev}]
+
+
+def _fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float = 1.0):
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    clf.fit((x - mean) / scale, y)
+    model = LinearModel(features, dict(zip(features, map(float, clf.coef_[0]))), float(clf.intercept_[0]),
+                        mean=dict(zip(features, map(float, mean))), scale=dict(zip(features, map(float, scale))))
+    return model
+
+
+def _cv_probabilities(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], folds: int = 5) -> np.ndarray:
+    from sklearn.model_selection import StratifiedKFold
+
+    probs = np.zeros(len(y))
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
+        m = _fit(x[train], y[train], features)
+        probs[test] = [m.probability(dict(zip(features, row))) for row in x[test]]
+    return probs
+
+
+def fit(engine, settings) -> dict:
+    from assistant.engine import Vraagbaak  # noqa: F401 - the engine type
+    from index.retriever import SearchFilters
+
+    dev = load_set("dev")
+    engine._prepare()
+    # -- units --
+    ux, uy = [], []
+    cases = []
+    for q in dev:
+        resolved = engine.resolver.resolve(q.question, q.history).text
+        query = engine.understand(resolved)
+        hits = engine.retrieve(query, SearchFilters(), 8)
+        units = engine.evidence(query, hits)
+        cases.append((q, query, hits))
+        if not q.answerable:
+            continue
+        quotes = [norm(s.quote) for s in q.supporting]
+        for u in units:
+            ux.append([u.features[f] for f in UNIT_FEATURES])
+            uy.append(1 if overlaps(u.text, quotes) else 0)
+    unit_model = _fit(np.array(ux), np.array(uy), UNIT_FEATURES, c=0.5)
+    engine.scorer.model = unit_model
+    # -- abstain --
+    ax, ay, kinds = [], [], []
+    for q, query, hits in cases:
+        units = engine.evidence(query, hits)
+        f = engine.policy.features(query, hits, units, overview=engine.shape(query) == "overview")
+        ax.append([f[n] for n in ABSTAIN_FEATURES])
+        ay.append(0 if q.answerable else 1)
+        kinds.append("dev-answerable" if q.answerable else "dev-unanswerable")
+    for text in generated_unanswerables(dev, settings.data_dir / "out_of_scope.json"):
+        query = engine.understand(text)
+        hits = engine.retrieve(query, SearchFilters(), 8)
+        units = engine.evidence(query, hits)
+        f = engine.policy.features(query, hits, units, overview=engine.shape(query) == "overview")
+        ax.append([f[n] for n in ABSTAIN_FEATURES])
+        ay.append(1)
+        kinds.append("generated")
+    x, y = np.array(ax, dtype=float), np.array(ay)
+    probs = _cv_probabilities(x, y, ABSTAIN_FEATURES)
+    answerable = np.array([k == "dev-answerable" for k in kinds])
+    # the lowest threshold whose cross-validated false abstention stays within the limit
+    allowed = int(MAX_FALSE_ABSTENTION * answerable.sum())
+    threshold = float(np.sort(probs[answerable])[::-1][allowed]) + 1e-6 if answerable.any() else 0.5
+    abstain_model = _fit(x, y, ABSTAIN_FEATURES)
+    abstain_model.threshold = threshold
+    declined = probs >= threshold
+    report = {
+        "units": len(uy), "unit_positives": int(sum(uy)),
+        "questions": int(len(y)), "generated_unanswerables": int(sum(1 for k in kinds if k == "generated")),
+        "cv_false_abstention": float(declined[answerable].mean()),
+        "cv_unanswerable_recall_dev": float(declined[np.array([k == "dev-unanswerable" for k in kinds])].mean()),
+        "cv_unanswerable_recall_generated": float(declined[np.array([k == "generated" for k in kinds])].mean()),
+        "threshold": threshold,
+    }
+    weights = Weights({"unit": unit_model, "abstain": abstain_model,
+                       "followup": engine.weights["followup"]}, meta={"fitted_on": "dev", **report})
+    weights.save(settings.weights_path)
+    return report
