@@ -177,6 +177,8 @@ class ExtractiveAnswerer:
             picked: list[Unit] = []
             for role, limit in wanted:
                 pool = [u for u in new if (u.role == "gevolgen") == (role == "gevolgen")]
+                if role == "gevolgen":  # a result with a figure says more than one without
+                    pool.sort(key=lambda u: (not re.search(r"\d", u.text), -u.score))
                 picked.extend(pool[:limit])
             if not picked and not folded:
                 continue
@@ -204,7 +206,9 @@ class ExtractiveAnswerer:
             groups.setdefault((u.document_id, u.hit.metadata.get("section", "")), []).append(u)
         items = []
         for (_doc, section), us in groups.items():
-            problems = [u for u in us if u.role != "oplossing" and not u.features.get("solution")]
+            us = sorted(us, key=lambda u: u.start)
+            problems = sorted((u for u in us[:4] if u.role != "oplossing" and not u.features.get("solution")),
+                              key=lambda u: -u.score)
             solutions = [u for u in us if u.role == "oplossing" or self.scorer.cues.found("solution_markers", u.text)]
             if not problems:
                 continue

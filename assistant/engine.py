@@ -87,6 +87,8 @@ class Vraagbaak:
                 self.resolver = FollowUpResolver(self.vocab, self.cues, self.understand, self._strength)
                 generic_df = GENERIC_SHARE * max(len(lex.ids), 1)
                 self._generic = {t for t, d in lex.df.items() if d > generic_df}
+                self._cue_tokens = {t for name in self.cues.cues if not name.startswith("_")
+                                    for t in lex.analyzer.tokens(" ".join(c.rstrip("*") for c in self.cues.cues[name]))}
                 self._generation = lex.generation
 
     def _doc_text(self, document_id: str) -> str | None:
@@ -176,8 +178,7 @@ class Vraagbaak:
 
     def _specific(self, q: Query) -> set[str]:
         """The question's content words beyond intent cues, sector names and words every chunk uses."""
-        cue = {t for name in self.cues.cues if not name.startswith("_")
-               for t in self.scorer.analyzer.tokens(" ".join(self.cues.cues[name]))}
+        cue = self._cue_tokens
         names = set()
         for sid in q.sectors:
             sec = self.vocab.by_id[sid]
@@ -192,7 +193,8 @@ class Vraagbaak:
         if q.sectors and (q.has("overview") or q.has("results")) and not pointed and not specific \
                 and not q.has("knelpunt"):
             return "overview"
-        if q.has("knelpunt") and not q.sectors and not pointed and len(specific) <= 1 and q.has("which"):
+        if q.has("knelpunt") and not q.sectors and not pointed and len(specific) <= 1 \
+                and (q.has("which") or q.has("define")):
             return "knelpunten"
         return "direct"
 

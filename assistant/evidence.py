@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -62,18 +63,23 @@ class Unit:
         return self.hit.metadata.get("sector") or None
 
 
+@lru_cache(maxsize=8192)
+def _segment(text: str, section: str, base: int, analyzer: DutchAnalyzer) -> tuple[tuple, ...]:
+    """(start, end, text, tokens, bullet, paragraph) per unit of a chunk; the same chunk is segmented once."""
+    return tuple((base + sp.start, base + sp.end, text[sp.start:sp.end],
+                  frozenset(analyzer.tokens(normalise_for_search(text[sp.start:sp.end]))), sp.bullet, base + sp.paragraph)
+                 for sp in unit_spans(text, section))
+
+
 def units_of(hit: SearchHit, rank: int, analyzer: DutchAnalyzer,
              vectors: list[tuple[int, int, list[float]]] = ()) -> list[Unit]:
     base = int(hit.metadata.get("start", 0))
     by_span = {(s, e): v for s, e, v in vectors}
     out = []
-    for span in unit_spans(hit.text, hit.metadata.get("section") or ""):
-        text = hit.text[span.start:span.end]
-        vec = by_span.get((base + span.start, base + span.end))
-        out.append(Unit(text=text, start=base + span.start, end=base + span.end, hit=hit, rank=rank,
-                        tokens=set(analyzer.tokens(normalise_for_search(text))), bullet=span.bullet,
-                        paragraph=base + span.paragraph,
-                        vector=np.asarray(vec, dtype=np.float32) if vec is not None else None))
+    for start, end, text, tokens, bullet, paragraph in _segment(hit.text, hit.metadata.get("section") or "", base, analyzer):
+        vec = by_span.get((start, end))
+        out.append(Unit(text=text, start=start, end=end, hit=hit, rank=rank, tokens=set(tokens), bullet=bullet,
+                        paragraph=paragraph, vector=np.asarray(vec, dtype=np.float32) if vec is not None else None))
     return out
 
 

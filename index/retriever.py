@@ -83,14 +83,16 @@ class SearchHit:
 
 
 class DenseRetriever:
-    def __init__(self, store: ChromaStore, embed_query: Callable[[str], list[float]]):
+    def __init__(self, store: ChromaStore, embed_query: Callable[[str], list[float]], size: int | None = None):
         self.store = store
         self.embed_query = embed_query
+        self.size = size  # chunks in the collection, when the caller knows it
 
     def run(self, query: str, filters: SearchFilters, top_k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
         vector = self.embed_query(query)
-        return [(cid, 1.0 - float(dist)) for cid, dist in self.store.query(vector, top_k, filters.chroma_where())]
+        return [(cid, 1.0 - float(dist))
+                for cid, dist in self.store.query(vector, top_k, filters.chroma_where(), total=self.size)]
 
 
 class LexicalRetriever:
@@ -246,7 +248,7 @@ class HybridRetriever:
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         if w.use_dense and self._meta:
-            dense = DenseRetriever(self.store, self.embed_query).run(query, filters, n)
+            dense = DenseRetriever(self.store, self.embed_query, len(self._meta)).run(query, filters, n)
         if w.use_lexical and self._lexical is not None:
             lexical = LexicalRetriever(self._lexical, self._meta, w.expansion).run(query, filters, n, list(extra_terms))
         fused = self.fusion.run([([c for c, _ in dense], w.dense), ([c for c, _ in lexical], w.lexical)])

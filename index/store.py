@@ -207,8 +207,8 @@ class ChromaStore:
             offset += page
         return ids, docs, metas
 
-    def query(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
-        total = self.count()
+    def query(self, vector: list[float], n: int, where: dict | None = None, total: int | None = None) -> list[tuple[str, float]]:
+        total = self.count() if total is None else total
         if total == 0:
             return []
         got = self.chunks.query(query_embeddings=[vector], n_results=min(n, total), where=where,

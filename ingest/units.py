@@ -18,6 +18,7 @@ _CAPTION = re.compile(r"^(tabel|table|figuur|figure|grafiek|bijlage|annex|hoofds
 _SALUTATION = re.compile(r"^((?:Geachte|Beste|Dear)\s[^,]{2,60},\s*)")
 _CLOSING = re.compile(r"^(Hoogachtend|Met vriendelijke groet|Kind regards|Yours sincerely)", re.I)
 _ADDRESS = re.compile(r"\bPostbus\b|\b\d{4}\s?[A-Z]{2}\b")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
 MAX_UNIT = 420
 MIN_UNIT = 12
 
@@ -69,6 +70,8 @@ def unit_spans(text: str, section: str = "") -> list[UnitSpan]:
                 continue
             if (_CLOSING.match(stripped) or _ADDRESS.search(stripped)) and len(stripped) < 300:
                 continue  # letter furniture: address block, closing
+            if sum(len(m) for m in _URL.findall(stripped)) > len(stripped) / 2:
+                continue  # a footnote that is only a web address
             s += len(piece) - len(piece.lstrip())
             out.append(UnitSpan(start=s, end=s + len(stripped), bullet=bool(bullet), paragraph=ls))
     return out

@@ -59,7 +59,13 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory) -> Path:
-    """One embedding cache for the whole session: every index after the first reuses its vectors."""
+    """One embedding cache for the whole session: every index after the first reuses its vectors.
+
+    ``VRAAGBAAK_TEST_EMBEDDING_CACHE`` names a folder kept between sessions (a developer re-running one file)."""
+    kept = os.environ.get("VRAAGBAAK_TEST_EMBEDDING_CACHE")
+    if kept:
+        Path(kept).mkdir(parents=True, exist_ok=True)
+        return Path(kept)
     return tmp_path_factory.mktemp("embcache")
 
 
