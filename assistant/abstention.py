@@ -17,9 +17,8 @@ from .evidence import EvidenceScorer, Unit, has_money
 from .query import Query
 from .weights import LinearModel
 
-ABSTAIN_FEATURES = ("best_unit", "best_dense", "chunk_dense", "bm25_top", "bm25_margin", "coverage_best",
-                    "coverage_top3", "unknown", "year_missing", "entity_missing", "sector_missing", "number_missing",
-                    "money_missing", "english", "overview")
+ABSTAIN_FEATURES = ("best_relevance", "best_dense", "chunk_dense", "coverage_known", "unknown", "year_missing",
+                    "entity_missing", "sector_missing", "number_missing", "money_missing", "english")
 
 
 @dataclass
@@ -52,12 +51,15 @@ class AbstentionPolicy:
         sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
         return {
             "best_unit": units[0].score if units else 0.0,
+            "best_relevance": max((u.relevance for u in units[:8]), default=0.0),
             "best_dense": max((u.features.get("dense", 0.0) for u in top), default=0.0),
             "chunk_dense": max((h.dense_similarity or 0.0 for h in hits[:5]), default=0.0),
             "bm25_top": math.log1p(lexical[0]),
             "bm25_margin": (lexical[0] - lexical[1]) / lexical[0] if lexical[0] else 0.0,
             "coverage_best": max((u.coverage for u in top), default=0.0),
             "coverage_top3": self.scorer.coverage(top3, q.content),
+            # of the question's words the corpus knows, how much the best evidence holds
+            "coverage_known": self.scorer.coverage(top3, known) if known else 0.0,
             "unknown": unknown / total if total else 0.0,
             "year_missing": float(bool(q.years) and not any(y in context for y in q.years)),
             "entity_missing": (sum(1 for e in q.entities if e.lower() not in context) / len(q.entities))
@@ -68,7 +70,6 @@ class AbstentionPolicy:
             "money_missing": float(q.has("amount") and not any(has_money(u.text) for u in units[:3])),
             "english": float(q.english),
             "overview": float(overview),
-            "_known": float(len(known)),
         }
 
     def decide(self, q: Query, hits: list[SearchHit], units: list[Unit], overview: bool = False) -> Verdict:

@@ -80,7 +80,7 @@ class Vraagbaak:
                 self.understanding = QueryUnderstanding(self.vocab, self.thesaurus, self.cues, lex.analyzer, vocabulary,
                                                         use_thesaurus=self.settings.use_thesaurus)
                 self.scorer = EvidenceScorer(lex.analyzer, lex.df, len(lex.ids), self.vocab, self.cues,
-                                             self.weights["unit"])
+                                             self.weights["unit"], self.weights["relevance"])
                 self.answerer = ExtractiveAnswerer(self.vocab, self.scorer, self.settings.max_answer_sentences,
                                                    doc_text=self._doc_text)
                 self.policy = AbstentionPolicy(self.scorer, self.weights["abstain"])

@@ -28,6 +28,7 @@ _DATE = re.compile(r"\b(19|20)\d\d\b|januari|februari|maart|april|mei|juni|juli|
                    r"november|december", re.I)
 _MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(euro|miljoen|mln|miljard)", re.I)
 
+RELATIVE_FEATURES = ("dense_gap", "chunk_rank", "chunk_score")  # how a unit compares with the other candidates
 UNIT_FEATURES = ("dense", "dense_gap", "coverage", "expansion", "chunk_rank", "chunk_score", "number_q", "count_match",
                  "date_q", "percent_q", "money_q", "sector_match", "sector_conflict", "mention_match", "year_match",
                  "year_conflict", "entity_match", "role_results", "role_knelpunt", "solution", "cause", "list_intro",
@@ -47,7 +48,8 @@ class Unit:
     vector: np.ndarray | None = None
     features: dict[str, float] = field(default_factory=dict)
     coverage: float = 0.0
-    score: float = 0.0
+    score: float = 0.0  # rank score: how this unit compares with the other candidates (fitted)
+    relevance: float = 0.0  # absolute: does this unit answer the question, whatever else was found (fitted)
     also: list["Unit"] = field(default_factory=list)  # the same passage in another document
 
     @property
@@ -101,7 +103,7 @@ class EvidenceScorer:
     """Features of (question, unit) and the fitted linear model over them."""
 
     def __init__(self, analyzer: DutchAnalyzer, df: dict[str, int], n_docs: int, sectors: SectorVocabulary,
-                 cues: IntentCues, model: LinearModel):
+                 cues: IntentCues, model: LinearModel, relevance: LinearModel | None = None):
         self.analyzer = analyzer
         self.df = df
         self.n = max(n_docs, 1)
@@ -109,6 +111,7 @@ class EvidenceScorer:
         self.sectors = sectors
         self.cues = cues
         self.model = model
+        self.relevance = relevance or model
 
     def idf(self, token: str) -> float:
         d = self.df.get(token, 0)
@@ -173,6 +176,7 @@ class EvidenceScorer:
             }
             u.features = f
             u.score = self.model.probability(f)
+            u.relevance = self.relevance.probability(f)
         return sorted(units, key=lambda u: (-u.score, u.document_id, u.start))
 
 

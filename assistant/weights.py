@@ -1,6 +1,7 @@
 """Fitted decision weights, all in one data file (data/weights.json), re-fitted by ``vraagbaak fit``.
 
-Each decision is a logistic model over named features: which unit answers (``unit``), whether to decline
+Each decision is a logistic model over named features: which unit answers (``unit`` ranks the candidates,
+``relevance`` says in absolute terms whether a unit answers), whether to decline
 (``abstain``, with its threshold) and whether a question continues the previous turn (``followup``).
 """
 from __future__ import annotations
@@ -49,6 +50,9 @@ DEFAULTS: dict[str, LinearModel] = {
     "unit": LinearModel(("dense", "coverage", "chunk_rank", "count_match", "sector_conflict", "short"),
                         {"dense": 6.0, "coverage": 3.0, "chunk_rank": 1.0, "count_match": 1.5,
                          "sector_conflict": -1.5, "short": -1.0}, intercept=-7.0),
+    "relevance": LinearModel(("dense", "coverage", "count_match", "sector_conflict", "short"),
+                             {"dense": 6.0, "coverage": 3.0, "count_match": 1.5, "sector_conflict": -1.5, "short": -1.0},
+                             intercept=-7.0),
     "abstain": LinearModel(("best_unit", "coverage_best", "unknown"),
                            {"best_unit": -4.0, "coverage_best": -3.0, "unknown": 3.0}, intercept=1.5, threshold=0.5),
     "followup": LinearModel(("continuation", "anaphora", "no_subject", "own_retrieval"),

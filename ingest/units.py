@@ -19,7 +19,7 @@ _SALUTATION = re.compile(r"^((?:Geachte|Beste|Dear)\s[^,]{2,60},\s*)")
 _CLOSING = re.compile(r"^(Hoogachtend|Met vriendelijke groet|Kind regards|Yours sincerely)", re.I)
 _ADDRESS = re.compile(r"\bPostbus\b|\b\d{4}\s?[A-Z]{2}\b")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
-MAX_UNIT = 420
+MAX_UNIT = 240  # a longer bullet is quoted by its sentences
 MIN_UNIT = 12
 
 

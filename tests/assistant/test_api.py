@@ -61,7 +61,7 @@ def test_ask_rejects_bad_input_with_422(client, payload, needle):
 
 
 def test_stream_sends_tokens_then_the_final_answer(client):
-    with client.stream("POST", "/ask/stream", json={"question": "Wat zijn de grootste ervaren knelpunten?"}) as r:
+    with client.stream("POST", "/ask/stream", json={"question": "Wat heeft de sector Provincies gedaan?"}) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         events = []
         event = None

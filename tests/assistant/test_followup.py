@@ -1,24 +1,79 @@
+"""Follow-up questions on the real index: elliptical ones carry the earlier subject, new topics stand alone."""
+from __future__ import annotations
+
 import pytest
 
-from assistant.followup import FollowUpResolver
-from assistant.settings import PROJECT_ROOT
-from ingest.sectors import SectorVocabulary
 
-R = FollowUpResolver(SectorVocabulary.from_file(PROJECT_ROOT / "data" / "sectors.json"))
+def user(text: str) -> list[dict]:
+    return [{"role": "user", "content": text}, {"role": "assistant", "content": "…"}]
 
 
-@pytest.mark.parametrize("previous,question,expected", [
-    ("Wat heeft de sector Gemeenten gedaan?", "En bij de provincies?", "Wat heeft de sector Provincies gedaan?"),
-    ("Hoeveel fte realiseerden de provincies in 2016?", "Hoe zag dat er een jaar eerder uit?",
-     "Hoeveel fte realiseerden de provincies in 2015?"),
-    ("Wat heeft Defensie gedaan?", "Wat waren daarvan de gevolgen?",
-     "Wat waren daarvan de gevolgen: Wat heeft Defensie gedaan?"),
+@pytest.fixture(scope="module")
+def resolver(engine):
+    engine._prepare()
+    return engine.resolver
+
+
+def test_a_new_sector_replaces_the_old_one(resolver, engine):
+    r = resolver.resolve("En bij de provincies?", user("Wat heeft de sector Gemeenten gedaan?"))
+    assert r.carried and r.previous == "Wat heeft de sector Gemeenten gedaan?"
+    q = engine.understand(r.text)
+    assert q.sectors == ["provincies"] and q.has("overview")
+    assert "gemeenten" not in r.text.lower()
+
+
+def test_a_new_sector_follow_up_is_answered_for_that_sector(engine):
+    a = engine.ask("En bij de provincies?", history=user("Wat heeft de sector Gemeenten gedaan?"))
+    assert not a.abstained and a.intent == "sectoroverzicht"
+    assert a.resolved_question and "Provincies" in a.resolved_question
+    assert a.citations and all(c.sector == "provincies" for c in a.citations)
+
+
+@pytest.mark.parametrize("question", ["En wat was het resultaat?", "Wat waren daarvan de gevolgen?"])
+def test_results_of_the_earlier_subject(engine, question):
+    a = engine.ask(question, history=user("Wat heeft Defensie gedaan?"))
+    assert not a.abstained and a.resolved_question and a.resolved_question != question
+    assert a.citations and all(c.sector == "defensie" for c in a.citations)
+    assert any(c.section.rstrip().endswith("Gevolgen") for c in a.citations), [c.section for c in a.citations]
+    assert "kennisniveau" in a.answer  # Defensie's first result: "Het kennisniveau ... is vergroot"
+
+
+def test_a_year_earlier_shifts_the_period(resolver):
+    r = resolver.resolve("Hoe zag dat er een jaar eerder uit?",
+                         user("Hoeveel garantiebanen realiseerden de provincies ultimo 2016?"))
+    assert r.carried and "2015" in r.text and "2016" not in r.text and "provincies" in r.text
+
+
+def test_a_year_earlier_is_answered_from_that_year(engine):
+    a = engine.ask("Hoe zag dat er een jaar eerder uit?",
+                   history=user("Hoeveel garantiebanen realiseerden de provincies ultimo 2016?"))
+    assert not a.abstained and "49,78" in a.answer
+
+
+@pytest.mark.parametrize("previous,question", [
+    ("Wat heeft de sector Gemeenten gedaan?", "Wat is het knelpunt rond de meeteltermijn van het doelgroepregister?"),
+    ("Wat heeft Defensie gedaan?", "Wanneer werd de aanjager benoemd?"),
+    ("Welke knelpunten zijn er?", "Wat doen de universiteiten aan lerende netwerken?"),
+    ("Wat heeft de sector Rijk gedaan?", "Hoe hoog is de boete als het quotum niet wordt gehaald?"),
+    ("Wat heeft de sector Rijk gedaan?", "Wat is Binnenwerk?"),
 ])
-def test_elliptical_questions_are_resolved(previous, question, expected):
-    assert R.resolve(question, [{"role": "user", "content": previous}]).text == expected
+def test_a_self_contained_question_on_a_new_topic_is_not_joined(resolver, engine, previous, question):
+    r = resolver.resolve(question, user(previous))
+    assert not r.carried and r.text == question
+    a = engine.ask(question, history=user(previous))
+    assert a.resolved_question is None
 
 
-def test_a_complete_question_is_left_alone():
-    q = "Wat is het knelpunt rond de meeteltermijn van het doelgroepregister?"
-    assert R.resolve(q, [{"role": "user", "content": "Wat heeft Defensie gedaan?"}]).text == q
-    assert R.resolve("En bij de provincies?", []).text == "En bij de provincies?"
+def test_without_history_nothing_is_carried(resolver):
+    r = resolver.resolve("En bij de provincies?", [])
+    assert not r.carried and r.text == "En bij de provincies?"
+    # assistant turns are no questions to continue
+    r = resolver.resolve("En bij de provincies?", [{"role": "assistant", "content": "Wat heeft Defensie gedaan?"}])
+    assert not r.carried
+
+
+def test_the_latest_user_turn_is_continued(resolver, engine):
+    history = user("Wat heeft Defensie gedaan?") + user("Wat heeft de sector Gemeenten gedaan?")
+    r = resolver.resolve("En bij de provincies?", history)
+    assert r.carried and r.previous == "Wat heeft de sector Gemeenten gedaan?"
+    assert engine.understand(r.text).sectors == ["provincies"]

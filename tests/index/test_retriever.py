@@ -1,9 +1,14 @@
-"""Retrieval behaviour on the real index, embedded and through a real `chroma run` server."""
+"""Retrieval only, on the real index, embedded and through a real `chroma run` server: dense + BM25 fused by
+reciprocal rank, filters inside both retrievers, repeats collapsed, extra terms and a boost passed in."""
 from __future__ import annotations
 
 import pytest
 
-from index.retriever import HybridRetriever, SearchFilters
+from index.config import FusionWeights
+from index.retriever import HybridRetriever, RankFusion, SearchFilters, SearchHit, collapse_repeats
+
+ANNEX_2016 = "001_0c61ab01f839f040"
+UPDATE_2017 = "003_2af3d99aaebb0ece"
 
 
 @pytest.fixture(scope="module", params=["embedded", "server"])
@@ -13,33 +18,28 @@ def retriever(request, settings, indexed):
     return HybridRetriever(request.getfixturevalue("server_settings"))
 
 
-@pytest.mark.parametrize("question,sector", [
-    ("wij als IPO, wat hebben we gedaan?", "provincies"),
-    ("wat doen de umc's?", "umc"),
-    ("activiteiten van de hogescholen", "hbo"),
-    ("Wat heeft de PO-Raad gedaan?", "primair_onderwijs"),
-    ("What did the water boards do?", "waterschappen"),
-])
-def test_alias_questions_return_that_sectors_rows_first(retriever, question, sector):
-    hits = retriever.search(question, k=5)
-    assert hits[0].sector == sector and hits[1].sector == sector
+def test_dense_and_lexical_are_fused(retriever):
+    hits = retriever.search("Hoeveel extra banen moet de sector Rijk in 10 jaar realiseren?", k=10)
+    assert any("3.340" in h.text for h in hits[:3])
+    both = [h for h in hits if h.dense_rank is not None and h.lexical_rank is not None]
+    assert both, "the top chunks are found by both retrievers"
+    k = retriever.weights.rrf_k
+    for h in both:
+        # without a boost the score is exactly the reciprocal-rank sum of both rankings
+        assert h.score == pytest.approx(1 / (k + h.dense_rank) + 1 / (k + h.lexical_rank))
+        assert h.dense_similarity is not None and -1.0 <= h.dense_similarity <= 1.0
+        assert h.lexical_score and h.lexical_score > 0
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_what_has_a_sector_done_returns_rows_from_every_document_in_date_order(retriever):
-    hits = retriever.search("Wat heeft de sector Gemeenten gedaan?", k=5)
-    lead = [h for h in hits if h.sector == "gemeenten"]
-    docs = [h.document_id for h in lead[:2]]
-    assert docs == ["001_0c61ab01f839f040", "003_2af3d99aaebb0ece"]
-
-
-def test_figures_are_found(retriever):
-    hits = retriever.search("Hoeveel extra banen moet de sector Rijk in 10 jaar realiseren?", k=5)
-    assert any("3.340" in h.text for h in hits[:2])
-
-
-def test_english_question_reaches_dutch_passages(retriever):
-    hits = retriever.search("What are the bottlenecks around outsourcing?", k=5)
-    assert any("Bureaucratie bij uitbesteding" in h.text for h in hits)
+def test_one_retriever_alone(settings, indexed):
+    dense_only = HybridRetriever(settings, FusionWeights(use_lexical=False))
+    lexical_only = HybridRetriever(settings, FusionWeights(use_dense=False))
+    d = dense_only.search("leercirkel primair onderwijs", k=5)
+    lx = lexical_only.search("leercirkel primair onderwijs", k=5)
+    assert d and all(h.lexical_rank is None and h.dense_rank is not None for h in d)
+    assert lx and all(h.dense_rank is None and h.lexical_rank is not None for h in lx)
+    assert any("leercirkel" in h.text.lower() for h in lx)
 
 
 @pytest.mark.parametrize("filters,check", [
@@ -47,10 +47,20 @@ def test_english_question_reaches_dutch_passages(retriever):
     (SearchFilters(document_id=["002_48882c52396658a7"]), lambda m: m["document_id"] == "002_48882c52396658a7"),
     (SearchFilters(kind=["plan van aanpak"]), lambda m: m["kind"] == "plan van aanpak"),
     (SearchFilters(year=[2016]), lambda m: m["year"] == 2016),
+    (SearchFilters(sector=["defensie"], year=[2016]), lambda m: m["sector"] == "defensie" and m["year"] == 2016),
 ])
 def test_filters_apply_inside_both_retrievers(retriever, filters, check):
     hits = retriever.search("knelpunten en resultaten van de banenafspraak", k=8, filters=filters)
     assert hits and all(check(h.metadata) for h in hits)
+    assert all(filters.accepts(h.metadata) for h in hits)
+
+
+def test_filters_to_chroma_where():
+    assert SearchFilters().chroma_where() is None and SearchFilters().is_empty()
+    assert SearchFilters(sector=["rijk"]).chroma_where() == {"sector": {"$in": ["rijk"]}}
+    both = SearchFilters(sector=["rijk"], year=[2016]).chroma_where()
+    assert both == {"$and": [{"sector": {"$in": ["rijk"]}}, {"year": {"$in": [2016]}}]}
+    assert SearchFilters(kind=["memo"]).accepts({"kind": "memo"}) and not SearchFilters(kind=["memo"]).accepts({})
 
 
 def test_no_hit_repeats_another(retriever):
@@ -66,13 +76,109 @@ def test_repeated_passage_shows_both_sources(retriever):
                             "meenemen in hun taakstelling", k=5)
     top = hits[0]
     sources = {top.document_id} | {a.document_id for a in top.alternates}
-    assert sources == {"001_0c61ab01f839f040", "003_2af3d99aaebb0ece"}
+    assert sources == {ANNEX_2016, UPDATE_2017}
+
+
+def test_without_dedup_the_repeat_takes_two_places(settings, indexed):
+    q = "Met de sector Rijk is afgesproken dat zij het aandeel van de sector Rechterlijke macht meenemen"
+    plain = HybridRetriever(settings, FusionWeights(use_dedup=False)).search(q, k=5)
+    docs = [h.document_id for h in plain if "Rechterlijke macht" in h.text]
+    assert {ANNEX_2016, UPDATE_2017} <= set(docs)
+    assert all(not h.alternates for h in plain)
+
+
+def _hit(cid, text, doc, group=""):
+    return SearchHit(chunk_id=cid, text=text, metadata={"document_id": doc, "repeat_group": group, "title": doc},
+                     score=1.0)
+
+
+def test_collapse_repeats_by_text_and_by_group():
+    hits = [_hit("a", "Zin een.", "d1"), _hit("b", "Zin een. ", "d2"), _hit("c", "Andere zin.", "d1", "g1"),
+            _hit("d", "Andere zin, licht anders.", "d2", "g1"), _hit("e", "Zin een.", "d1"), _hit("f", "Los.", "d3")]
+    kept = collapse_repeats(hits)
+    assert [h.chunk_id for h in kept] == ["a", "c", "f"]  # order of the first occurrence kept
+    assert [s.chunk_id for s in kept[0].alternates] == ["b"]  # the same document again is no alternate source
+    assert [s.document_id for s in kept[1].alternates] == ["d2"]
+
+
+def test_rank_fusion_weights_and_ties():
+    fusion = RankFusion(k=60)
+    fused = fusion.run([(["a", "b"], 1.0), (["b", "c"], 0.5)])
+    assert fused["b"] == pytest.approx(1 / 62 + 0.5 / 61)
+    assert fused["a"] == pytest.approx(1 / 61) and fused["c"] == pytest.approx(0.5 / 62)
+    assert fusion.top_vote == pytest.approx(1 / 61)
+
+
+def test_extra_terms_bring_in_their_passages(retriever):
+    plain = retriever.search("ervaringen delen", k=10)
+    extra = retriever.search("ervaringen delen", k=10, extra_terms=["leercirkel"])
+    assert not any("leercirkel" in h.text.lower() for h in plain[:3])
+    assert any("leercirkel" in h.text.lower() for h in extra[:3])
+    # extra terms weigh less than the question's own words
+    own = retriever.search("leercirkel", k=10)
+    top_own = {h.chunk_id: h.lexical_score for h in own}
+    for h in extra:
+        if h.chunk_id in top_own and h.lexical_score:
+            assert h.lexical_score <= top_own[h.chunk_id] + 1e-6
+
+
+def test_a_boost_reorders_by_metadata(retriever):
+    q = "Welke activiteiten zijn er ondernomen voor de banenafspraak?"
+    plain = retriever.search(q, k=5)
+    calls = []
+
+    def boost(meta, text):
+        calls.append((meta.get("document_id"), bool(text)))
+        return 2.0 if meta.get("sector") == "waterschappen" else 0.0
+
+    boosted = retriever.search(q, k=5, boost=boost)
+    assert calls and all(has_text for _doc, has_text in calls)  # the boost sees metadata and chunk text
+    assert boosted[0].sector == "waterschappen"
+    assert sum(h.sector == "waterschappen" for h in boosted) > sum(h.sector == "waterschappen" for h in plain)
+    top = retriever.fusion.top_vote
+    assert boosted[0].score >= 2.0 * top  # the bonus is counted in units of a top vote
+    # a boost only reorders the fused candidates: it adds no chunk the retrievers did not find
+    assert all(h.dense_rank is not None or h.lexical_rank is not None for h in boosted)
+
+
+def test_the_retriever_does_no_query_analysis(settings, indexed):
+    """A sector named in the question gets no boost from the retriever: that is the assistant's business."""
+    r = HybridRetriever(settings)
+    assert not hasattr(r, "analyse")
+    hits = r.search("Wat heeft de sector Gemeenten gedaan?", k=5)
+    for h in hits:
+        assert h.score == pytest.approx((1 / (r.weights.rrf_k + h.dense_rank) if h.dense_rank else 0.0)
+                                        + (1 / (r.weights.rrf_k + h.lexical_rank) if h.lexical_rank else 0.0))
+
+
+def test_sector_rows_come_from_every_document_in_date_order(retriever):
+    rows = retriever.sector_rows("gemeenten")
+    assert rows and all(h.sector == "gemeenten" for h in rows)
+    docs = list(dict.fromkeys(h.document_id for h in rows))
+    assert docs[:2] == [ANNEX_2016, UPDATE_2017]
+    keys = [(h.metadata.get("date") or "", h.document_id, h.metadata.get("start", 0)) for h in rows]
+    assert keys == sorted(keys)
+
+
+def test_unit_vectors_are_stored_per_chunk(retriever):
+    hits = retriever.search("leercirkel", k=3)
+    vectors = retriever.unit_vectors([h.chunk_id for h in hits])
+    for h in hits:
+        spans = vectors[h.chunk_id]
+        assert spans, h.chunk_id
+        base = h.metadata["start"]
+        for start, end, vec in spans:
+            assert base <= start < end <= base + len(h.text)
+            assert len(vec) == len(retriever.embed_query("x"))
 
 
 def test_lexical_and_dense_agree_on_storage_mode(settings, server_settings):
-    a = [h.chunk_id for h in HybridRetriever(settings).search("leercirkel primair onderwijs", k=5)]
-    b = [h.chunk_id for h in HybridRetriever(server_settings).search("leercirkel primair onderwijs", k=5)]
-    assert a == b
+    for q, kw in [("leercirkel primair onderwijs", {}),
+                  ("knelpunten", {"filters": SearchFilters(sector=["defensie"])}),
+                  ("ervaringen delen", {"extra_terms": ["leercirkel"]})]:
+        a = [(h.chunk_id, round(h.score, 9)) for h in HybridRetriever(settings).search(q, k=5, **kw)]
+        b = [(h.chunk_id, round(h.score, 9)) for h in HybridRetriever(server_settings).search(q, k=5, **kw)]
+        assert a == b, q
 
 
 class _LengthReranker:
@@ -89,4 +195,4 @@ def test_a_configured_reranker_reorders_the_candidates(settings, indexed):
     a = plain.search("leercirkel", k=5)
     b = reranked.search("leercirkel", k=5)
     assert [len(h.text) for h in b] == sorted(len(h.text) for h in b)
-    assert {h.chunk_id for h in b} != {h.chunk_id for h in a} or [h.chunk_id for h in b] != [h.chunk_id for h in a]
+    assert [h.chunk_id for h in b] != [h.chunk_id for h in a]

@@ -63,7 +63,8 @@ def test_my_sector_page(app_env):
     choice = next(o for o in at.selectbox[0].options if o.startswith("Defensie"))
     at.selectbox[0].set_value(choice).run(timeout=60)
     text = " ".join(m.value for m in at.markdown)
-    assert "Overzicht voor de sector Defensie" in text and "Gevolgen:" in text
+    assert "voor de sector Defensie, per document" in text
+    assert text.index("Kamerbrief van 2016") < text.index("april 2017")  # one block per document, in date order
 
 
 def test_knelpunten_page_and_feedback(app_env, settings):

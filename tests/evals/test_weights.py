@@ -1,0 +1,105 @@
+"""The fitted decision weights (data/weights.json) and the helpers of `vraagbaak fit` (evals/fit.py)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assistant.abstention import ABSTAIN_FEATURES
+from assistant.evidence import UNIT_FEATURES
+from assistant.settings import PROJECT_ROOT
+from assistant.weights import DEFAULTS, LinearModel, Weights
+from evals.fit import generated_unanswerables, overlaps
+from evals.gold import load_set, norm
+
+WEIGHTS = PROJECT_ROOT / "data" / "weights.json"
+
+
+@pytest.fixture(scope="module")
+def weights() -> Weights:
+    return Weights.load(WEIGHTS)
+
+
+def test_weights_file_has_fitted_unit_and_abstain_models(weights):
+    assert WEIGHTS.exists()
+    assert {"unit", "abstain"} <= set(weights.models)
+    assert weights.meta.get("fitted_on") == "dev"
+
+
+def test_unit_model_features_are_the_ones_the_scorer_computes(weights):
+    """Every feature a model reads is computed (a missing one would silently read 0), in UNIT_FEATURES order;
+    only the features relative to the other candidates may be left out on purpose."""
+    import assistant.evidence as evidence
+
+    relative = set(getattr(evidence, "RELATIVE_FEATURES", ()))
+    for name in ("unit", "relevance"):
+        model = weights.models.get(name)
+        if model is None:
+            assert name == "relevance"
+            continue
+        assert set(model.features) <= set(UNIT_FEATURES), (name, set(model.features) - set(UNIT_FEATURES))
+        assert list(model.features) == [f for f in UNIT_FEATURES if f in model.features], name
+        assert set(UNIT_FEATURES) - set(model.features) <= relative, (name, set(UNIT_FEATURES) - set(model.features))
+    if "relevance" in weights.models:  # the absolute model never reads how a unit compares with the others
+        assert not set(weights.models["relevance"].features) & relative
+
+
+def test_abstain_model_features_are_the_ones_the_policy_computes(weights):
+    abstain = weights.models["abstain"]
+    assert tuple(abstain.features) == tuple(ABSTAIN_FEATURES)
+    assert 0.0 < abstain.threshold < 1.0
+
+
+@pytest.mark.parametrize("name", ["unit", "abstain"])
+def test_each_model_is_complete_and_finite(weights, name):
+    m = weights.models[name]
+    for f in m.features:
+        assert f in m.coef and math.isfinite(m.coef[f]), f
+        assert f in m.mean and f in m.scale and m.scale[f] > 0, f
+    assert math.isfinite(m.intercept)
+    assert any(abs(c) > 1e-6 for c in m.coef.values())  # really fitted, not zeros
+
+
+def test_the_policy_computes_every_abstain_feature(engine):
+    from index.retriever import SearchFilters
+
+    engine._prepare()
+    q = engine.understand("Hoeveel extra banen moet de sector Rijk in 10 jaar realiseren?")
+    hits = engine.retrieve(q, SearchFilters(), 8)
+    units = engine.evidence(q, hits)
+    f = engine.policy.features(q, hits, units)
+    assert set(ABSTAIN_FEATURES) <= set(f)
+    assert all(set(UNIT_FEATURES) <= set(u.features) for u in units)
+
+
+def test_linear_model_round_trip_and_probability(tmp_path):
+    m = LinearModel(("a", "b"), {"a": 2.0, "b": -1.0}, intercept=0.5, threshold=0.6, mean={"a": 1.0}, scale={"a": 2.0})
+    assert m.logit({"a": 3.0, "b": 1.0}) == pytest.approx(0.5 + 2.0 * 1.0 - 1.0)
+    assert m.probability({"a": 3.0, "b": 1.0}) == pytest.approx(1 / (1 + math.exp(-1.5)))
+    assert m.decide({"a": 3.0, "b": 1.0}) and not m.decide({"a": -5.0, "b": 0.0})
+    w = Weights({"unit": m}, meta={"fitted_on": "dev"})
+    path = tmp_path / "w.json"
+    w.save(path)
+    back = Weights.load(path)
+    assert back.models["unit"].to_json() == m.to_json() and back.meta == {"fitted_on": "dev"}
+    assert back["abstain"] is DEFAULTS["abstain"]  # a model missing from the file falls back to the default
+    assert Weights.load(tmp_path / "missing.json")["unit"] is DEFAULTS["unit"]
+
+
+def test_generated_unanswerables_are_new_questions():
+    dev = load_set("dev")
+    generated = generated_unanswerables(dev, PROJECT_ROOT / "data" / "out_of_scope.json")
+    assert len(generated) >= 20
+    assert len(generated) == len(set(generated))
+    assert not set(generated) & {q.question for q in dev}
+    assert not set(generated) & {q.question for q in load_set("test")}  # nor copies of the blind set
+    assert generated == generated_unanswerables(dev, PROJECT_ROOT / "data" / "out_of_scope.json")  # seeded
+
+
+def test_overlaps_matches_a_unit_to_its_supporting_passage():
+    quotes = [norm("Voor de sector Rijk betekent dit in 10 jaar 3.340 extra banen.")]
+    assert overlaps("Voor de sector Rijk betekent dit in 10 jaar 3.340 extra banen.", quotes)
+    assert overlaps("Voor  de sector Rijk betekent dit\nin 10 jaar 3.340 extra banen.", quotes)  # whitespace
+    assert overlaps("betekent dit in 10 jaar 3.340 extra banen voor de sector Rijk", quotes)  # most words shared
+    assert not overlaps("Defensie heeft de taakstelling toegedeeld naar de verschillende onderdelen.", quotes)
+    assert not overlaps("Een andere zin.", [])
