@@ -11,14 +11,19 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from wordfreq import zipf_frequency
+
 from index.retriever import SearchHit
 
 from .evidence import EvidenceScorer, Unit, has_money
 from .query import Query
 from .weights import LinearModel
 
-ABSTAIN_FEATURES = ("best_relevance", "best_dense", "chunk_dense", "coverage_known", "unknown", "year_missing",
+ABSTAIN_FEATURES = ("best_unit", "best_dense", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "year_missing",
                     "entity_missing", "sector_missing", "number_missing", "money_missing", "english")
+
+
+COMMON_ZIPF = 3.5  # wordfreq's log scale: an everyday Dutch word
 
 
 @dataclass
@@ -47,11 +52,15 @@ class AbstentionPolicy:
         known = [t for t in q.content if t in self.scorer.df]
         unknown = sum(self.scorer.idf(t) for t in q.content if t not in self.scorer.df)
         total = sum(self.scorer.idf(t) for t in q.content)
+        # words the corpus lacks that are rare in Dutch too (names, jargon, typos left unrepaired) say more than
+        # everyday phrasing ("eigenlijk", "precies") does
+        rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{4,}", q.search_text)
+                if (tokens := self.scorer.analyzer.tokens(w)) and not set(tokens) & set(self.scorer.df)
+                and zipf_frequency(w.lower(), "nl") < COMMON_ZIPF]
         top3 = set().union(*(u.tokens for u in units[:3])) if units else set()
         sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
         return {
             "best_unit": units[0].score if units else 0.0,
-            "best_relevance": max((u.relevance for u in units[:8]), default=0.0),
             "best_dense": max((u.features.get("dense", 0.0) for u in top), default=0.0),
             "chunk_dense": max((h.dense_similarity or 0.0 for h in hits[:5]), default=0.0),
             "bm25_top": math.log1p(lexical[0]),
@@ -61,6 +70,7 @@ class AbstentionPolicy:
             # of the question's words the corpus knows, how much the best evidence holds
             "coverage_known": self.scorer.coverage(top3, known) if known else 0.0,
             "unknown": unknown / total if total else 0.0,
+            "unknown_rare": min(1.0, len(rare) / max(len(q.content), 1)),
             "year_missing": float(bool(q.years) and not any(y in context for y in q.years)),
             "entity_missing": (sum(1 for e in q.entities if e.lower() not in context) / len(q.entities))
             if q.entities else 0.0,
@@ -94,6 +104,6 @@ class AbstentionPolicy:
             out.append("gegevens over " + ", ".join(q.years))
         out.extend(f"'{e}'" for e in q.entities if e.lower() not in context)
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{6,}", q.search_text)
-                if not set(self.scorer.analyzer.tokens(w)) & set(self.scorer.df)]
+                if (tokens := set(self.scorer.analyzer.tokens(w))) and not tokens & set(self.scorer.df)]
         out.extend(f"'{w}'" for w in rare[:1])
         return out

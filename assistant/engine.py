@@ -21,9 +21,9 @@ from index.store import ChromaStore
 from index.thesaurus import Thesaurus
 from ingest.sectors import SectorVocabulary
 
-from .abstention import AbstentionPolicy, Verdict
+from .abstention import ABSTAIN_FEATURES, AbstentionPolicy, Verdict
 from .answerer import Citer, Composition, ExtractiveAnswerer, as_sentence, frame_of
-from .evidence import EvidenceScorer, Unit, units_of
+from .evidence import UNIT_FEATURES, EvidenceScorer, Unit, units_of
 from .followup import FollowUpResolver
 from .models import Answer
 from .query import IntentCues, Query, QueryUnderstanding
@@ -80,10 +80,10 @@ class Vraagbaak:
                 self.understanding = QueryUnderstanding(self.vocab, self.thesaurus, self.cues, lex.analyzer, vocabulary,
                                                         use_thesaurus=self.settings.use_thesaurus)
                 self.scorer = EvidenceScorer(lex.analyzer, lex.df, len(lex.ids), self.vocab, self.cues,
-                                             self.weights["unit"], self.weights["relevance"])
+                                             self.weights.check("unit", UNIT_FEATURES))
                 self.answerer = ExtractiveAnswerer(self.vocab, self.scorer, self.settings.max_answer_sentences,
                                                    doc_text=self._doc_text)
-                self.policy = AbstentionPolicy(self.scorer, self.weights["abstain"])
+                self.policy = AbstentionPolicy(self.scorer, self.weights.check("abstain", ABSTAIN_FEATURES))
                 self.resolver = FollowUpResolver(self.vocab, self.cues, self.understand, self._strength)
                 generic_df = GENERIC_SHARE * max(len(lex.ids), 1)
                 self._generic = {t for t, d in lex.df.items() if d > generic_df}
@@ -193,7 +193,7 @@ class Vraagbaak:
         if q.sectors and (q.has("overview") or q.has("results")) and not pointed and not specific \
                 and not q.has("knelpunt"):
             return "overview"
-        if q.has("knelpunt") and not q.sectors and not pointed and len(specific) <= 1 \
+        if q.has("knelpunt") and not q.sectors and not (pointed - {"define"}) and len(specific) <= 1 \
                 and (q.has("which") or q.has("define")):
             return "knelpunten"
         return "direct"

@@ -24,12 +24,15 @@ from .query import IntentCues, Query
 from .weights import LinearModel
 
 _DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _DATE = re.compile(r"\b(19|20)\d\d\b|januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|"
                    r"november|december", re.I)
 _MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(euro|miljoen|mln|miljard)", re.I)
 
-RELATIVE_FEATURES = ("dense_gap", "chunk_rank", "chunk_score")  # how a unit compares with the other candidates
-UNIT_FEATURES = ("dense", "dense_gap", "coverage", "expansion", "chunk_rank", "chunk_score", "number_q", "count_match",
+# What a unit says against what the question asks. Features relative to the other candidates (the chunk's rank)
+# are left out on purpose: on questions written from the documents the top chunk nearly always holds the answer,
+# and a model fitted on them learns to trust rank over content, which fails on questions in other words.
+UNIT_FEATURES = ("dense", "coverage", "expansion", "number_q", "count_match",
                  "date_q", "percent_q", "money_q", "sector_match", "sector_conflict", "mention_match", "year_match",
                  "year_conflict", "entity_match", "role_results", "role_knelpunt", "solution", "cause", "list_intro",
                  "define", "bullet", "short", "length")
@@ -48,8 +51,7 @@ class Unit:
     vector: np.ndarray | None = None
     features: dict[str, float] = field(default_factory=dict)
     coverage: float = 0.0
-    score: float = 0.0  # rank score: how this unit compares with the other candidates (fitted)
-    relevance: float = 0.0  # absolute: does this unit answer the question, whatever else was found (fitted)
+    score: float = 0.0  # fitted probability that this unit answers the question
     also: list["Unit"] = field(default_factory=list)  # the same passage in another document
 
     @property
@@ -103,7 +105,7 @@ class EvidenceScorer:
     """Features of (question, unit) and the fitted linear model over them."""
 
     def __init__(self, analyzer: DutchAnalyzer, df: dict[str, int], n_docs: int, sectors: SectorVocabulary,
-                 cues: IntentCues, model: LinearModel, relevance: LinearModel | None = None):
+                 cues: IntentCues, model: LinearModel):
         self.analyzer = analyzer
         self.df = df
         self.n = max(n_docs, 1)
@@ -111,7 +113,6 @@ class EvidenceScorer:
         self.sectors = sectors
         self.cues = cues
         self.model = model
-        self.relevance = relevance or model
 
     def idf(self, token: str) -> float:
         d = self.df.get(token, 0)
@@ -131,10 +132,8 @@ class EvidenceScorer:
         if not units:
             return units
         extra = self.expansion_tokens(q)
-        top_score = max((u.hit.score for u in units), default=1.0) or 1.0
         dense = [float(u.vector @ query_vector) if u.vector is not None and query_vector is not None
                  else float(u.hit.dense_similarity or 0.0) for u in units]
-        best_dense = max(dense)
         years = set(q.years)
         aliases = {sid: [a.lower() for a in (*self.sectors.by_id[sid].aliases, self.sectors.by_id[sid].name)]
                    for sid in q.sectors}
@@ -145,11 +144,8 @@ class EvidenceScorer:
             context = f"{u.hit.metadata.get('section', '')} {u.text}".lower()
             f = {
                 "dense": d,
-                "dense_gap": d - best_dense,
                 "coverage": u.coverage,
                 "expansion": min(1.0, self.coverage(u.tokens, extra)) if extra else 0.0,
-                "chunk_rank": 1.0 / (1 + u.rank),
-                "chunk_score": u.hit.score / top_score,
                 "number_q": float(bool(q.intents & {"count", "amount", "percent"}) and bool(_DIGIT.search(u.text))),
                 "count_match": float(bool(q.count_noun) and count_in(u.text, q.count_noun, self.analyzer.vocabulary)),
                 "date_q": float(q.has("when") and bool(_DATE.search(u.text))),
@@ -176,7 +172,6 @@ class EvidenceScorer:
             }
             u.features = f
             u.score = self.model.probability(f)
-            u.relevance = self.relevance.probability(f)
         return sorted(units, key=lambda u: (-u.score, u.document_id, u.start))
 
 
@@ -191,6 +186,8 @@ def is_repeat(a: Unit, b: Unit) -> bool:
     """The same point in other words or another document (a 2017 update repeating the 2016 annex)."""
     if a.text == b.text:
         return True
+    if set(_NUMBER.findall(a.text)) != set(_NUMBER.findall(b.text)):
+        return False  # the same sentence with other figures is news ("41 … 49,78 fte" then "88 … 109,53 fte")
     inter = len(a.tokens & b.tokens)
     jac = inter / len(a.tokens | b.tokens) if a.tokens and b.tokens else 0.0
     return jac > 0.6 or (a.vector is not None and b.vector is not None and float(a.vector @ b.vector) > 0.95)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from wordfreq import zipf_frequency
 
 from index.analysis import DUTCH_STOPWORDS, DutchAnalyzer, raw_tokens
 from index.thesaurus import Thesaurus
@@ -22,6 +23,7 @@ _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _COUNT_NOUN = re.compile(r"\b(?:hoeveel|how\s+many|aantal|number\s+of)\s+(?:extra\s+|nieuwe\s+|new\s+)?([a-zà-ÿ-]{4,})", re.I)
 _ENGLISH = re.compile(r"\b(the|what|which|who|how|did|does|have|has|were|was|of|in|many|much|must|are|is|do|for|and|"
                       r"to|with|there|since|when|why|main|about|they|their)\b", re.I)
+REAL_WORD_ZIPF = 2.0  # wordfreq's log scale: 2 is about once per ten million words
 INTENTS = ("overview", "results", "knelpunt", "solution", "compare", "count", "amount", "when", "percent", "why",
            "how", "define", "who", "which")
 
@@ -92,6 +94,8 @@ class TypoRepair:
         w = word.lower()
         if len(w) < 5 or w in self.vocabulary or w in self.protected or not w.isalpha():
             return None
+        if zipf_frequency(w, "nl") >= REAL_WORD_ZIPF or zipf_frequency(w, "en") >= REAL_WORD_ZIPF:
+            return None  # a real word the corpus happens not to use ("begroting") is no typo
         limit = 1 if len(w) < 9 else 2
         found = process.extract(w, self.words, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
         if not found:

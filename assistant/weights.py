@@ -1,8 +1,7 @@
 """Fitted decision weights, all in one data file (data/weights.json), re-fitted by ``vraagbaak fit``.
 
-Each decision is a logistic model over named features: which unit answers (``unit`` ranks the candidates,
-``relevance`` says in absolute terms whether a unit answers), whether to decline
-(``abstain``, with its threshold) and whether a question continues the previous turn (``followup``).
+Each decision is a logistic model over named features: which unit answers (``unit``) and whether to
+decline (``abstain``, with its threshold).
 """
 from __future__ import annotations
 
@@ -47,17 +46,11 @@ class LinearModel:
 
 # Starting points before a fit: a reasonable hand-set model, so a fresh checkout answers sensibly.
 DEFAULTS: dict[str, LinearModel] = {
-    "unit": LinearModel(("dense", "coverage", "chunk_rank", "count_match", "sector_conflict", "short"),
-                        {"dense": 6.0, "coverage": 3.0, "chunk_rank": 1.0, "count_match": 1.5,
-                         "sector_conflict": -1.5, "short": -1.0}, intercept=-7.0),
-    "relevance": LinearModel(("dense", "coverage", "count_match", "sector_conflict", "short"),
-                             {"dense": 6.0, "coverage": 3.0, "count_match": 1.5, "sector_conflict": -1.5, "short": -1.0},
-                             intercept=-7.0),
+    "unit": LinearModel(("dense", "coverage", "count_match", "sector_conflict", "short"),
+                        {"dense": 6.0, "coverage": 3.0, "count_match": 1.5, "sector_conflict": -1.5, "short": -1.0},
+                        intercept=-7.0),
     "abstain": LinearModel(("best_unit", "coverage_best", "unknown"),
-                           {"best_unit": -4.0, "coverage_best": -3.0, "unknown": 3.0}, intercept=1.5, threshold=0.5),
-    "followup": LinearModel(("continuation", "anaphora", "no_subject", "own_retrieval"),
-                            {"continuation": 2.0, "anaphora": 1.5, "no_subject": 2.0, "own_retrieval": -3.0},
-                            intercept=-1.0, threshold=0.5),
+                           {"best_unit": -4.0, "coverage_best": -3.0, "unknown": 3.0}, intercept=1.5, threshold=0.5)
 }
 
 
@@ -68,6 +61,15 @@ class Weights:
 
     def __getitem__(self, name: str) -> LinearModel:
         return self.models.get(name) or DEFAULTS[name]
+
+    def check(self, name: str, computed: tuple[str, ...]) -> LinearModel:
+        """The model, after making sure the code computes every feature it weighs (else a re-fit is due)."""
+        model = self[name]
+        unknown = [f for f in model.features if f not in computed]
+        if unknown:
+            raise ValueError(f"data/weights.json: model '{name}' weegt kenmerken die de code niet berekent "
+                             f"({', '.join(unknown)}); voer `vraagbaak fit` uit.")
+        return model
 
     @classmethod
     def load(cls, path: Path) -> "Weights":

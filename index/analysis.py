@@ -11,7 +11,7 @@ aan al alle alles als altijd andere ben bij daar dan dat de der deze die dit doc
 ge geen geweest haar had heb hebben heeft hem het hier hij hoe hun iemand iets ik in is ja je kan kon kunnen
 maar me meer men met mij mijn moet na naar niet niets nog nu of om omdat onder ons ook op over reeds te tegen
 toch toen tot u uit uw van veel voor want waren was wat we wel werd wezen wie wil worden wordt zal ze zelf zich
-zij zijn zo zonder zou zeer hun hen dus dan daarmee daarbij hiervoor waarbij waarin welke welk wanneer waar
+zij zijn zo zonder zou zeer wij jullie onze hun hen dus dan daarmee daarbij hiervoor waarbij waarin welke welk wanneer waar
 hoeveel hoe wat wie waarom heeft hebben is zijn werd worden the a an of and to in on for is are was were what
 which who how many much did does do has have by with from at as be this that these those their its it
 """.split())

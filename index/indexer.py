@@ -28,7 +28,7 @@ from .lexical import LexicalIndex
 from .store import ChromaStore, DocumentRecord
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "6"  # 4: evidence units embedded at ingest; 5: web-address footnotes are no units; 6: long bullets by sentence
+PIPELINE_VERSION = "7"  # 4: units embedded at ingest; 5: web-address footnotes no units; 6: long bullets by sentence; 7: "wij/jullie/onze" stop words, year labels no units
 
 
 @dataclass

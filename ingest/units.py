@@ -42,7 +42,7 @@ def is_heading(line: str, section: str = "") -> bool:
         return True
     words = s.split()
     return len(words) <= 6 and not _BULLET.match(line.strip()) and not re.search(r"[.!?;]$", s) \
-        and not re.search(r"\d", s)
+        and not re.search(r"\d", re.sub(r"\b(19|20)\d\d\b", "", s))  # "Activiteiten 2016" is still a label
 
 
 def unit_spans(text: str, section: str = "") -> list[UnitSpan]:

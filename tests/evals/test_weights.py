@@ -103,3 +103,34 @@ def test_overlaps_matches_a_unit_to_its_supporting_passage():
     assert overlaps("betekent dit in 10 jaar 3.340 extra banen voor de sector Rijk", quotes)  # most words shared
     assert not overlaps("Defensie heeft de taakstelling toegedeeld naar de verschillende onderdelen.", quotes)
     assert not overlaps("Een andere zin.", [])
+
+
+def test_out_of_scope_vocabulary_is_really_out_of_scope():
+    """The generated unanswerables are only unanswerable when their sectors, people and years are not in the corpus."""
+    import json
+
+    from evals.gold import corpus_texts
+    from ingest.sectors import SectorVocabulary
+
+    raw = json.loads((PROJECT_ROOT / "data" / "out_of_scope.json").read_text(encoding="utf-8"))
+    vocab = SectorVocabulary.from_file(PROJECT_ROOT / "data" / "sectors.json")
+    corpus = " ".join(corpus_texts(str(PROJECT_ROOT / "data" / "corpus")).values()).lower()
+    for sector in raw["sectors"]:
+        assert not vocab.find_all(sector), sector
+    for person in raw["people"]:
+        surname = person.split()[-1].lower()
+        assert surname not in corpus, person
+    for year in raw["years"]:
+        assert year not in corpus, year
+
+
+def test_answerable_variants_stay_close_to_dev_questions():
+    import evals.fit as fit
+
+    variants_of = getattr(fit, "answerable_variants", None)
+    if variants_of is None:
+        pytest.skip("no answerable variants in this version of evals/fit.py")
+    dev = load_set("dev")
+    variants = variants_of(dev, PROJECT_ROOT / "data" / "out_of_scope.json")
+    assert variants and not set(variants) & {q.question for q in dev}
+    assert variants == variants_of(dev, PROJECT_ROOT / "data" / "out_of_scope.json")  # seeded
