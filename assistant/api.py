@@ -198,9 +198,6 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
         if sector not in known:
             raise HTTPException(404, f"Onbekende sector '{sector}'; kies een van: {', '.join(sorted(known))}.")
         docs = {d["document_id"]: d for d in engine.documents()}
-        for rec in engine.store.documents():
-            if rec.document_id in docs:
-                docs[rec.document_id]["short_title"] = rec.short_title
         points = timeline.sector_points(engine.retriever.chunks(), engine.retriever.text_of, sector)
         return {"sector": sector, "name": known[sector]}, (points, docs)
 

@@ -67,11 +67,18 @@ def sector_points(chunks: dict[str, dict[str, Any]], text_of, sector: str) -> di
     for doc, items in by_doc.items():
         points: list[Point] = []
         for start, cid, meta in sorted(items, key=lambda x: x[0]):
+            labels = {_label(part) for part in (meta.get("section") or "").split("›")}
             for off, text in split_points(text_of(cid)):
+                if _label(text) in labels:
+                    continue  # the row or section label itself, not a point
                 points.append(Point(text=text, role=_ROLES[meta["role"]], document_id=doc, start=start + off,
                                     end=start + off + len(text)))
         out[doc] = points
     return out
+
+
+def _label(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def build_timeline(points: dict[str, list[Point]], documents: dict[str, dict]) -> list[dict]:

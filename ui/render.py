@@ -20,7 +20,8 @@ MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 _BULLET = re.compile(r"^(\s*)([-*•]|\d+[.)])\s+(.*)$")
 _SENTENCE_END = re.compile(r"[.!?:;)\]”\"']$")
 _CITE = re.compile(r"\[(\d{1,2})\](?!\()")
-_GLUED_LABEL = re.compile(r"(?<=[.!?\]])\s+([A-Z][a-zë]+(?: [a-zë]+)?):\s+")
+_GLUED_LABEL = re.compile(r"(?<=[.!?\]])\s+([A-Z][a-zë]+(?: [a-zë]+)?):(?:\s+|$)")
+_TRAILING_MARKS = re.compile(r"((?:\s*\[\d+\])+)\s*$")
 _ELLIPSIS = re.compile(r"\s*(…|\.\.\.)\s*$")
 _LEADING_ELLIPSIS = re.compile(r"^(\s*(?:[-*•]\s+)?)(…|\.\.\.)\s*")
 _LAST_SENTENCE = re.compile(r"^(.*[.!?])(?:\s*(?:\[\d+\])+)?\s+[^.!?]*$", re.S)
@@ -51,12 +52,17 @@ def _is_caption(text: str) -> bool:
 
 
 def _trim_ellipsis(text: str) -> str:
+    """A line cut off with "…" (before its [n] markers or not) ends at its last whole sentence instead."""
     text = _LEADING_ELLIPSIS.sub(r"\1", text)
-    if not _ELLIPSIS.search(text):
+    marks = _TRAILING_MARKS.search(text)
+    tail = marks.group(1) if marks else ""
+    body = text[:marks.start()] if marks else text
+    if not _ELLIPSIS.search(body):
         return text
-    body = _ELLIPSIS.sub("", text)
+    body = _ELLIPSIS.sub("", body)
     m = _LAST_SENTENCE.match(body)
-    return m.group(1) if m and len(m.group(1)) > 20 else body.rstrip(",;: ") + "."
+    body = m.group(1) if m and len(m.group(1)) > 20 else body.rstrip(",;: ") + "."
+    return body + tail
 
 
 def clean_answer(markdown: str) -> str:
@@ -68,7 +74,9 @@ def clean_answer(markdown: str) -> str:
         pieces = _GLUED_LABEL.split(raw)
         lines = [pieces[0]]
         for label, rest in zip(pieces[1::2], pieces[2::2]):
-            lines += ["", f"**{label}:**", "", f"- {rest}" if _BULLET.match(raw) else rest]
+            lines += ["", f"**{label}:**", ""]
+            if rest.strip():
+                lines.append(f"- {rest}" if _BULLET.match(raw) else rest)
         for line in lines:
             line = _trim_ellipsis(line.rstrip())
             m = _BULLET.match(line)
@@ -95,17 +103,24 @@ def link_citations(markdown: str, key: str, known: set[int]) -> str:
     return _CITE.sub(sub, markdown)
 
 
-def source_label(c: dict) -> str:
-    """'[2] Update activiteiten banenafspraak overheid · 1 april 2017 · Tabel 3 › Sector Provincies · p. 4'.
+def source_label(c: dict, short_titles: dict[str, str] | None = None) -> str:
+    """'[2] Update activiteiten 2017 (VSO) · 1 april 2017 · Tabel 3 › Sector Provincies · p. 4'.
 
-    Names the document by its title, never by its file name; the section (or else the sector) tells fifteen
-    sources of one document apart."""
-    parts = [c.get("title") or "Document", nl_date(c.get("date"))]
+    Names the document by its (short) title, never by its file name; the section (or else the sector) tells
+    fifteen sources of one document apart."""
+    title = (short_titles or {}).get(c.get("document_id", "")) or c.get("title") or "Document"
+    parts = [title, nl_date(c.get("date"))]
     where = c.get("section") or (f"sector {c['sector']}" if c.get("sector") else "")
     parts.append(where)
     if c.get("page"):
         parts.append(f"p. {c['page']}")
     return f"[{c['n']}] " + " · ".join(p for p in parts if p)
+
+
+def first_sentence(quote: str, limit: int = 180) -> str:
+    """The quote's first whole sentence when it is short enough to tell sources apart; else ''."""
+    m = re.match(r"\s*[•○\-]?\s*(.+?[.!?])(\s|$)", " ".join(quote.split()))
+    return m.group(1) if m and len(m.group(1)) <= limit else ""
 
 
 def document_link(c: dict) -> str:
@@ -140,7 +155,7 @@ def export_markdown(turns: list[dict]) -> str:
         if cits:
             lines += ["**Bronnen**", ""]
             for c in cits:
-                lines.append(f"{c['n']}. {source_label(c)[len(str(c['n'])) + 3:]}")
+                lines.append(f"{c['n']}. {source_label(c).split('] ', 1)[1]}")
                 quote = " ".join(c.get("quote", "").split())
                 lines += [f"   > {quote}", ""]
     return "\n".join(lines).rstrip() + "\n"

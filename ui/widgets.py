@@ -7,13 +7,14 @@ import json
 import streamlit as st
 
 from ui import client
-from ui.render import (clean_answer, document_link, export_markdown, filter_summary, link_citations,
-                       quote_in_context, source_label)
+from ui.render import (clean_answer, document_link, export_markdown, filter_summary, first_sentence,
+                       link_citations, quote_in_context, source_label)
 
 CSS = """<style>
 .ctx{font-size:.92rem;line-height:1.5;margin:.3rem 0 .4rem} mark{background:#ffe58a;padding:0 2px}
 details.bron{border:1px solid rgba(49,51,63,.2);border-radius:.5rem;padding:.35rem .7rem;margin:.3rem 0}
 details.bron>summary{cursor:pointer;font-size:.92rem;line-height:1.4}
+details.bron>summary .vb-meta{margin-left:1.1rem;font-style:italic}
 details.bron.flash{box-shadow:0 0 0 3px #ffcf40}
 a.cite{text-decoration:none;font-weight:600;padding:0 1px}
 .vb-meta{font-size:.8rem;color:#555}
@@ -91,8 +92,16 @@ def documents() -> list[dict]:
     return client.call("GET", "/documents")["documents"]
 
 
+def short_titles() -> dict[str, str]:
+    try:
+        return {d["document_id"]: d.get("short_title") or d["title"] for d in documents()}
+    except (client.ApiDown, client.ApiError):
+        return {}
+
+
 def sources_html(citations: list[dict], key: str) -> str:
     parts = []
+    titles = short_titles()
     for c in citations:
         try:
             full = document_text(c["document_id"])
@@ -102,7 +111,9 @@ def sources_html(citations: list[dict], key: str) -> str:
                        f"{' (' + html.escape(a['date'][:4]) + ')' if a.get('date') else ''}</div>"
                        for a in c.get("alternates", []))
         parts.append(
-            f"<details class='bron' id='bron-{key}-{c['n']}'><summary>{html.escape(source_label(c))}</summary>"
+            f"<details class='bron' id='bron-{key}-{c['n']}'><summary>{html.escape(source_label(c, titles))}"
+            f"{'<div class=vb-meta>' + html.escape(first_sentence(c.get('quote', ''))) + '</div>' if first_sentence(c.get('quote', '')) else ''}"
+            "</summary>"
             f"{quote_in_context(full, c)}{also}"
             f"<div class='vb-meta'><a href='{html.escape(document_link(c))}' target='_self'>"
             f"Open in het document ↗</a></div></details>")
@@ -162,11 +173,9 @@ def render_answer(msg: dict, key: str, question: str | None = None, names: dict[
         st.markdown("**Bronnen**" if cits else "**Passages die het dichtst in de buurt komen**")
         st.html(sources_html(shown, key))
     turns = ([{"role": "user", "content": question}] if question else []) + [msg]
-    cols = st.columns([1, 1, 4])
-    with cols[0]:
+    with st.container(horizontal=True, vertical_alignment="center"):
         st.html(f"<button class='vb-copy' type='button' data-text='{html.escape(text, quote=True)}'>"
-                "Kopieer</button>")
-    with cols[1]:
+                "Kopieer</button>", width="content")
         st.download_button("Exporteer", export_markdown(turns), file_name="vraagbaak-antwoord.md",
                            mime="text/markdown", key=f"exp-{key}", on_click="ignore", icon=":material/download:")
     if question:
