@@ -59,8 +59,11 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory) -> Path:
-    """One embedding cache for the whole session: every index after the first reuses its vectors."""
-    return tmp_path_factory.mktemp("embcache")
+    """One embedding cache for the whole session: every index after the first reuses its vectors.
+
+    VRAAGBAAK_TEST_EMBEDDING_CACHE names a folder kept between runs (local iterations); CI starts empty."""
+    kept = os.environ.get("VRAAGBAAK_TEST_EMBEDDING_CACHE")
+    return Path(kept) if kept else tmp_path_factory.mktemp("embcache")
 
 
 @pytest.fixture(scope="session")

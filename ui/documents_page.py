@@ -14,6 +14,22 @@ ROLE_LABELS = {"gevolgen": "resultaten", "knelpunt": "knelpunt", "oplossing": "v
                "activiteiten": "activiteiten", "voetnoot": "voetnoot"}
 
 
+def documents_table(docs: list[dict], names: dict[str, str]) -> str:
+    head = ("<tr><th>Titel</th><th>Soort</th><th>Datum</th><th>Periode</th><th>Passages</th><th>Sectoren</th>"
+            "<th>Andere bronnen</th></tr>")
+    rows = []
+    for d in docs:
+        alts = len(d.get("alternates") or [])
+        rows.append(
+            f"<tr class='document'><td><a target='_self' href='documenten?doc={html.escape(d['document_id'])}'>"
+            f"{html.escape(d['title'])}</a></td><td>{html.escape(d.get('kind') or '')}</td>"
+            f"<td>{nl_date(d.get('date'))}</td><td>{html.escape(d.get('period') or '')}</td>"
+            f"<td>{d.get('chunk_count', 0)}</td>"
+            f"<td>{html.escape(', '.join(names.get(s, s) for s in d.get('sectors', [])) or '–')}</td>"
+            f"<td>{f'{alts} andere extractie' + ('s' if alts > 1 else '') if alts else '–'}</td></tr>")
+    return f"<div class='vb-table'><table>{head}{''.join(rows)}</table></div>"
+
+
 def structured_html(doc: dict, start: int | None, end: int | None) -> str:
     """The cleaned text chunk by chunk, a heading wherever the section path changes; the cited span marked."""
     text = doc["text"]
@@ -47,10 +63,15 @@ setTimeout(function(){ var m = document.getElementById("vb-doel"); if (m) m.scro
 
 def _upload() -> None:
     with st.expander("Document toevoegen (met API-sleutel)", icon=":material/upload_file:"):
-        key = st.text_input("API-sleutel", type="password", key="doc-key", placeholder="VRAAGBAAK_API_KEY")
-        files = st.file_uploader("Kies bestanden (PDF, tekst, Markdown of HTML)", type=["pdf", "txt", "md", "html"],
-                                 accept_multiple_files=True, key="doc-files")
-        if st.button("Uploaden", icon=":material/upload:", key="doc-upload", disabled=not files):
+        with st.form("upload", border=False):
+            key = st.text_input("API-sleutel", type="password", key="doc-key", placeholder="VRAAGBAAK_API_KEY")
+            files = st.file_uploader("Kies bestanden (PDF, tekst, Markdown of HTML)",
+                                     type=["pdf", "txt", "md", "html"], accept_multiple_files=True, key="doc-files")
+            sent = st.form_submit_button("Uploaden", icon=":material/upload:")
+        if sent:
+            if not files:
+                st.error("Kies eerst een bestand.")
+                return
             if not key:
                 st.error("Vul eerst de API-sleutel in.")
                 return
@@ -70,9 +91,14 @@ def _upload() -> None:
 
 def _delete(doc: dict) -> None:
     with st.expander("Document verwijderen", icon=":material/delete:"):
-        key = st.text_input("API-sleutel", type="password", key=f"del-key-{doc['document_id']}")
-        sure = st.checkbox(f"Ja, verwijder '{doc['title']}' uit de index", key=f"del-ok-{doc['document_id']}")
-        if st.button("Verwijderen", type="primary", key=f"del-{doc['document_id']}", disabled=not sure):
+        with st.form(f"delete-{doc['document_id']}", border=False):
+            key = st.text_input("API-sleutel", type="password", key=f"del-key-{doc['document_id']}")
+            sure = st.checkbox(f"Ja, verwijder '{doc['title']}' uit de index", key=f"del-ok-{doc['document_id']}")
+            sent = st.form_submit_button("Verwijderen", type="primary")
+        if sent:
+            if not sure:
+                st.error("Vink eerst aan dat je dit document wilt verwijderen.")
+                return
             try:
                 client.call("DELETE", f"/documents/{doc['document_id']}", key=key or None)
             except (client.ApiDown, client.ApiError) as exc:
@@ -93,11 +119,7 @@ def page() -> None:
         st.error(str(exc))
         return
     names = {s["id"]: s["name"] for s in secs}
-    rows = [{"Titel": d["title"], "Soort": d["kind"], "Datum": nl_date(d.get("date")), "Periode": d.get("period") or "",
-             "Passages": d["chunk_count"], "Sectoren": ", ".join(names.get(s, s) for s in d.get("sectors", [])),
-             "Andere bronnen": f"{len(d.get('alternates') or [])} andere extractie(s)" if d.get("alternates") else ""}
-            for d in docs]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.html(documents_table(docs, names))
     _upload()
     if not docs:
         return
