@@ -33,7 +33,7 @@ def documents_table(docs: list[dict], names: dict[str, str]) -> str:
 def structured_html(doc: dict, start: int | None, end: int | None) -> str:
     """The cleaned text chunk by chunk, a heading wherever the section path changes; the cited span marked."""
     text = doc["text"]
-    parts, prev = [], ()
+    parts, prev, prev_role = [], (), None
     for c in doc["chunks"]:
         section = tuple(p.strip() for p in (c.get("section") or "").split("›") if p.strip())
         common = 0
@@ -50,7 +50,8 @@ def structured_html(doc: dict, start: int | None, end: int | None) -> str:
                      + html.escape(body[b:]))
         else:
             inner = html.escape(body)
-        role = ROLE_LABELS.get(c.get("role") or "")
+        role = ROLE_LABELS.get(c.get("role") or "") if (c.get("role"), section) != prev_role else None
+        prev_role = (c.get("role"), section)
         label = f"<div class='role'>{role}{' · p. ' + str(c['page']) if c.get('page') else ''}</div>" if role else ""
         parts.append(f"<div class='chunk' id='c-{s}'>{label}<p>{inner.replace(chr(10), '<br>')}</p></div>")
     return "<div class='vb-doc'>" + "".join(parts) + "</div>"

@@ -89,9 +89,16 @@ class Page:
     def answers(self) -> list:
         return self.css("[data-testid='stChatMessage']")
 
-    def shot(self, name: str) -> Path:
-        self.d.execute_script("var h = document.querySelector('h1'); if (h) h.scrollIntoView();")
-        time.sleep(0.5)
+    def scroll_to(self, element=None) -> None:
+        """Scroll Streamlit's main container (not the window) to the top or to ``element``."""
+        self.d.execute_script(
+            "var m = document.querySelector('.stMain'); var e = arguments[0];"
+            "m.scrollTop = e ? e.getBoundingClientRect().top - m.getBoundingClientRect().top + m.scrollTop - 16 : 0;",
+            element)
+        time.sleep(0.6)
+
+    def shot(self, name: str, element=None) -> Path:
+        self.scroll_to(element)
         self.shots.mkdir(parents=True, exist_ok=True)
         out = self.shots / name
         self.d.save_screenshot(str(out))

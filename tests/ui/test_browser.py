@@ -95,9 +95,7 @@ def test_ask_open_citation_copy_and_export(page):
     opened = page.until(lambda: [d for d in page.css("details.bron") if d.get_attribute("open") is not None])
     assert opened[0].get_attribute("id").endswith("-2")
     assert opened[0].find_element(page.By.CSS_SELECTOR, "mark").text.strip()
-    page.d.execute_script("arguments[0].scrollIntoView({block: 'start'});", page.css("[data-testid='stChatMessage']")[1])
-    time.sleep(0.4)
-    page.d.save_screenshot(str(page.shots / "screenshot-chat.png"))
+    page.shot("screenshot-chat-overzicht.png", page.answers()[1])
     # copy
     copy = page.css("button.vb-copy")[0]
     page.click(copy)
@@ -237,7 +235,9 @@ def test_documents_page_and_citation_jump(page):
     _new_conversation(page)
     page.ask("Hoeveel extra banen moet de sector Rijk in 10 jaar realiseren?")
     _wait_answers(page, 1)
-    page.click(page.css("details.bron > summary")[0])
+    page.click(page.css("a.cite")[0])
+    page.until(lambda: page.css("details.bron[open] mark"))
+    page.shot("screenshot-chat.png")
     link = page.css("details.bron[open] a[href*='documenten?doc=']")[0]
     page.click(link)
     page.settled()
