@@ -94,12 +94,13 @@ def stream_ask(payload: dict) -> Iterator[tuple[str, dict]]:
 
 
 def upload(files: list[tuple[str, bytes]], key: str, progress: Callable[[float, str], None],
-           poll_s: float = 0.5, max_polls: int = 1200) -> dict:
+           poll_s: float = 0.5, max_polls: int = 1200, http: httpx.Client | None = None) -> dict:
     """POST /documents; a 200 is the ingest report itself, a 202 ``{job_id}`` is polled at GET /jobs/{id}."""
+    http = http or httpx.Client(timeout=600)
     progress(0.1, "Bestanden worden verstuurd …")
     multipart = [("files", (name, data)) for name, data in files]
     try:
-        r = httpx.post(f"{API_URL}/documents", files=multipart, headers=_headers(key), timeout=600)
+        r = http.post(f"{API_URL}/documents", files=multipart, headers=_headers(key))
     except httpx.HTTPError as exc:
         raise ApiDown() from exc
     _raise_for(r)
@@ -109,13 +110,18 @@ def upload(files: list[tuple[str, bytes]], key: str, progress: Callable[[float, 
         return body
     job = body["job_id"]
     for i in range(max_polls):
-        state = call("GET", f"/jobs/{job}", key=key)
+        try:
+            got = http.get(f"{API_URL}/jobs/{job}", headers=_headers(key))
+        except httpx.HTTPError as exc:
+            raise ApiDown() from exc
+        _raise_for(got)
+        state = got.json()
         status = state.get("status", "")
         if status in ("done", "completed", "finished", "succeeded"):
             progress(1.0, "Klaar.")
             return state.get("result") or state.get("report") or state
         if status in ("failed", "error"):
-            raise ApiError(500, state.get("error") or state.get("detail") or "Het verwerken is mislukt.")
+            raise ApiError(400, state.get("error") or state.get("detail") or "Het verwerken is mislukt.")
         frac = state.get("progress")
         progress(min(0.95, float(frac) if isinstance(frac, (int, float)) else 0.2 + 0.7 * i / max_polls),
                  state.get("message") or "Het document wordt verwerkt …")

@@ -71,6 +71,14 @@ def test_page_conventions(page):
     assert "Deploy" not in body and "Choose options" not in body
     assert not page.css("[data-testid='stAppDeployButton']")
     assert "Kies een sector" in page.d.page_source and "Voorbeeldvragen" in body
+    # the limit counter under the question box
+    from selenium.webdriver.common.keys import Keys
+
+    box = page.css("textarea[data-testid='stChatInputTextArea']")[0]
+    box.send_keys("Wat doet Defensie?")
+    page.until(lambda: "18/2000" in page.text(), "limit counter")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
     # example questions are readable whole at full width: no button text cut off
     for b in page.css("[data-testid='stButton'] button"):
         if b.text.startswith("Hoeveel extra banen"):
