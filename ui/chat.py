@@ -6,7 +6,7 @@ import secrets
 import streamlit as st
 
 from ui import client
-from ui.render import filter_summary
+from ui.render import export_markdown, filter_summary
 from ui.widgets import api_down, documents, render_answer, sectors
 
 EXAMPLES = [
@@ -70,6 +70,10 @@ def _sidebar_conversations(browser_id: str) -> None:
         convs = client.call("GET", "/conversations", params={"browser_id": browser_id})["conversations"]
     except (client.ApiDown, client.ApiError):
         convs = []
+    if S.get("messages"):
+        st.sidebar.download_button("Exporteer gesprek", export_markdown(S.messages), file_name="vraagbaak-gesprek.md",
+                                   mime="text/markdown", on_click="ignore", icon=":material/download:",
+                                   key="export-conv", width="stretch")
     if convs:
         st.sidebar.caption("Eerdere gesprekken")
         for c in convs[:15]:

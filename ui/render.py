@@ -5,7 +5,7 @@ Kept free of Streamlit so the rules can be tested on their own; whatever Markdow
 - a bullet that is only a caption (a table or section title: short, no sentence end) becomes a bold label line;
 - a label such as "Gevolgen:" glued to the end of a bullet starts its own line;
 - a line ending in "…" or "..." is cut back to its last whole sentence (or loses the ellipsis);
-- a line that repeats an earlier line (a title printed twice) is dropped;
+- a line that repeats an earlier line, or a bold title repeated in its own line, is dropped (no title twice);
 - ``[n]`` markers become links that open source n.
 """
 from __future__ import annotations
@@ -65,6 +65,22 @@ def _trim_ellipsis(text: str) -> str:
     return body + tail
 
 
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def _drop_repeated_title(line: str) -> str:
+    """'**Probleem 1: X** (bron): Probleem 1: X: de Wet …' -> '**Probleem 1: X** (bron): de Wet …'."""
+    for m in _BOLD.finditer(line):
+        title = m.group(1).strip().rstrip(":.")
+        if len(title) < 8:
+            continue
+        rest = line[m.end():]
+        i = rest.lower().find(title.lower())
+        if i >= 0:
+            return line[:m.end()] + rest[:i] + rest[i + len(title):].lstrip(" :.")
+    return line
+
+
 def clean_answer(markdown: str) -> str:
     """Apply the rendering rules (module docstring) to answer Markdown; [n] markers stay as they are."""
     out: list[str] = []
@@ -78,7 +94,7 @@ def clean_answer(markdown: str) -> str:
             if rest.strip():
                 lines.append(f"- {rest}" if _BULLET.match(raw) else rest)
         for line in lines:
-            line = _trim_ellipsis(line.rstrip())
+            line = _drop_repeated_title(_trim_ellipsis(line.rstrip()))
             m = _BULLET.match(line)
             if m and _is_caption(m.group(3)):
                 line = f"**{m.group(3).strip().rstrip(':')}**"

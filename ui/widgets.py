@@ -28,7 +28,7 @@ a.cite{text-decoration:none;font-weight:600;padding:0 1px}
 button.vb-copy{border:1px solid rgba(49,51,63,.25);background:white;border-radius:.5rem;padding:.25rem .75rem;
  font-size:.9rem;cursor:pointer}
 [data-testid="stChatMessage"] p{max-width:70ch}
-[data-testid="InputInstructions"]{display:none}
+[data-testid="stTextInput"] [data-testid="InputInstructions"]{display:none}
 @media (max-width:640px){.block-container{padding-left:.8rem!important;padding-right:.8rem!important}
  h1{font-size:1.6rem!important}}
 </style>"""

@@ -91,11 +91,12 @@ class Page:
 
     def scroll_to(self, element=None) -> None:
         """Scroll Streamlit's main container (not the window) to the top or to ``element``."""
-        self.d.execute_script(
-            "var m = document.querySelector('.stMain'); var e = arguments[0];"
-            "m.scrollTop = e ? e.getBoundingClientRect().top - m.getBoundingClientRect().top + m.scrollTop - 16 : 0;",
-            element)
-        time.sleep(0.6)
+        for _ in range(3):  # the chat container sticks to the bottom while content still settles
+            self.d.execute_script(
+                "var m = document.querySelector('.stMain'); var e = arguments[0];"
+                "m.scrollTop = e ? e.getBoundingClientRect().top - m.getBoundingClientRect().top + m.scrollTop - 16 : 0;",
+                element)
+            time.sleep(0.5)
 
     def shot(self, name: str, element=None) -> Path:
         self.scroll_to(element)

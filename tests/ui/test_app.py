@@ -46,7 +46,9 @@ RAW = {
                 "- Tabel 3 Sector Provincies / IPO\n"
                 "- Er zijn 49,78 fte gerealiseerd. Gevolgen: het netwerk is versterkt. [1]\n"
                 "- Er is inzicht in kosten. Er is inzicht in baten en …\n"
-                "- Draagvlak gerealiseerd onder management en medewerkers en … [2]"),
+                "- Draagvlak gerealiseerd onder management en medewerkers en … [2]\n"
+                "- **Probleem 2: Meeteltermijn doelgroepenregister** (2017): Probleem 2: Meeteltermijn "
+                "doelgroepenregister: werknemers tellen na twee jaar niet meer mee. [1]"),
     "citations": [
         {"n": 1, "document_id": "onbekend", "title": "Bijlage I: activiteiten", "source_file": "001_0c61ab01f839f040.txt",
          "section": "Tabel 3 › Sector Provincies › Gevolgen", "sector": "provincies", "page": None, "date": "2016-03-01",
@@ -68,6 +70,7 @@ def test_rendering_rules_caption_bullets_ellipsis_repeated_titles_hash_names(app
     # no caption as a bullet; the caption title once, as a label
     assert not any(ln.lstrip().startswith("- Tabel") for ln in lines)
     assert answer.count("Tabel 3 Sector Provincies / IPO") == 1
+    assert answer.count("Meeteltermijn doelgroepenregister") == 1
     # "Gevolgen:" on its own line, not glued to the bullet before it
     assert "**Gevolgen:**" in lines
     # no line ends (before its markers) in an ellipsis

@@ -63,3 +63,8 @@ def test_dutch_errors_never_pydantic_english():
 def test_filter_summary():
     assert filter_summary({"sector": ["gemeenten"]}, {"gemeenten": "Gemeenten"}) == "sector: Gemeenten"
     assert filter_summary(None, {}) == ""
+
+
+def test_bold_title_not_repeated_in_its_line():
+    md = "- **Probleem 1: Bureaucratie bij uitbesteding** (de update van 2017): Probleem 1: Bureaucratie bij uitbesteding: de Wet regelt dit. [1]"
+    assert clean_answer(md) == "- **Probleem 1: Bureaucratie bij uitbesteding** (de update van 2017): de Wet regelt dit. [1]"
