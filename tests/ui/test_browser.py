@@ -55,7 +55,7 @@ def page(streamlit_url, settings, tmp_path_factory):
 def _new_conversation(page: Page) -> None:
     page.open("")
     page.click(page.button("Nieuw gesprek"))
-    page.settled()
+    page.until(lambda: not page.answers() and "Voorbeeldvragen" in page.text(), "an empty conversation")
 
 
 def _wait_answers(page: Page, n: int) -> None:
@@ -139,8 +139,7 @@ def test_reload_and_reopen_from_sidebar(page):
     assert "Wat heeft de sector Provincies gedaan?" in page.text() and "En wat was het resultaat?" in page.text()
     assert "Je vond dit antwoord nuttig." in page.text()  # the choice survives too
     page.click(page.button("Nieuw gesprek"))
-    page.settled()
-    assert not page.answers()
+    page.until(lambda: not page.answers(), "an empty conversation")
     earlier = page.button("Wat heeft de sector Provincies gedaan?")
     page.click(earlier)
     page.settled()
@@ -252,7 +251,7 @@ def test_documents_page_and_citation_jump(page):
     mark = page.until(lambda: page.css("mark#vb-doel"))[0]
     assert "3.340" in mark.text or mark.text.strip()
     assert page.css(".vb-doc h4")  # the structure: section headings
-    page.shot("screenshot-document.png")
+    page.shot("screenshot-document.png", page.css("[data-testid='stSelectbox']")[-1])
 
 
 def test_upload_with_progress_and_delete(page, live_api, tmp_path):
