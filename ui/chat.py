@@ -1,6 +1,7 @@
 """The chat page: conversations kept per browser, a queue for questions asked while one is pending, filters."""
 from __future__ import annotations
 
+import re
 import secrets
 
 import streamlit as st
@@ -129,6 +130,20 @@ def _ask_example(q: str) -> None:
     S.setdefault("queue", []).append(q)
 
 
+def other_sector_named(question: str, filters: dict | None, secs: list[dict]) -> str | None:
+    """The name of a sector the question mentions that the active sector filter leaves out, if any."""
+    chosen = set((filters or {}).get("sector") or [])
+    if not chosen:
+        return None
+    words = " " + re.sub(r"\W+", " ", question.lower()) + " "
+    for s in secs:
+        if s["id"] in chosen:
+            continue
+        if any(f" {a.lower()} " in words for a in [s["name"], *s.get("aliases", [])] if len(a) > 2):
+            return s["name"]
+    return None
+
+
 def _answer(question: str, filters: dict | None, names: dict[str, str], browser_id: str) -> bool:
     """Streams one answer; on an error the question goes back into the input. Returns False on an error."""
     turns = [{"role": m["role"], "content": m["content"]} for m in S.messages][-20:]
@@ -137,6 +152,10 @@ def _answer(question: str, filters: dict | None, names: dict[str, str], browser_
         payload["filters"] = filters
     with st.chat_message("user"):
         st.markdown(question)
+    try:
+        other = other_sector_named(question, filters, sectors())
+    except (client.ApiDown, client.ApiError):
+        other = None
     with st.chat_message("assistant"):
         box = st.empty()
         text, final = "", None
@@ -163,7 +182,9 @@ def _answer(question: str, filters: dict | None, names: dict[str, str], browser_
     S.messages.append({"role": "user", "content": question})
     S.messages.append({"role": "assistant", "content": final["answer"], "citations": final["citations"],
                        "related": final.get("related", []), "abstained": final["abstained"],
-                       "notice": final.get("notice"), "filters": filters})
+                       "notice": final.get("notice"), "filters": filters,
+                       "filter_warning": (f"Je vraag noemt {other}, maar het filter laat alleen "
+                                          f"{filter_summary(filters, names)} toe." if other else None)})
     S.queue.pop(0)
     _save(browser_id)
     return True

@@ -162,6 +162,8 @@ def render_answer(msg: dict, key: str, question: str | None = None, names: dict[
     chip = filter_summary(msg.get("filters"), names or {})
     if chip:
         st.html(f"<span class='vb-chip'>Beantwoord met filter · {html.escape(chip)}</span>")
+    if msg.get("filter_warning"):
+        st.warning(msg["filter_warning"], icon=":material/filter_alt:")
     text = clean_answer(msg.get("content", ""))
     cits = msg.get("citations") or []
     st.markdown(link_citations(text, key, {c["n"] for c in cits}), unsafe_allow_html=True)

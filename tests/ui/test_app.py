@@ -203,3 +203,11 @@ def test_documents_page_lists_every_document(app_env):
     at = run(AppTest.from_function(_documents_page, default_timeout=60))
     text = shown_text(at)
     assert text.count("class='document'") == 4 and "1 andere extractie" in text and ".txt" not in text
+
+
+def test_a_question_about_another_sector_than_the_filter_is_flagged(app_env):
+    at = run(AppTest.from_file(APP, default_timeout=60))
+    at.sidebar.multiselect[0].set_value(["Universiteiten"]).run(timeout=60)
+    at.chat_input[0].set_value("Wat hebben de gemeenten gedaan?").run(timeout=60)
+    assert [w.value for w in at.warning] == ["Je vraag noemt Gemeenten, maar het filter laat alleen "
+                                             "sector: Universiteiten toe."]
