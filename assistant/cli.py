@@ -171,7 +171,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     ui = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
                            "--server.port", str(args.ui_port), "--server.address", args.host,
                            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                            "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none"], env=env)
+                           "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none"], env=env)
     print(f"\nAPI:  http://{args.host}:{args.api_port}  (documentatie: /docs)")
     print(f"Chat: http://{args.host}:{args.ui_port}\nStop met Ctrl+C.")
     try:
