@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Header, HTTPException, Path as PathParam, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -18,8 +18,11 @@ from pydantic import BaseModel, Field, field_validator
 from index.store import EmbeddingModelMismatch
 from ingest.loaders import SUPPORTED_SUFFIXES
 
+from .conversations import ConversationStore
 from .engine import IndexNotReady, InvalidFilter, Vraagbaak
 from .feedback import FeedbackStore
+from .knelpunten import KnelpuntIndex, build_rows
+from . import timeline
 from .models import Answer, Citation, SourceRef, Turn
 from .settings import Settings, get_settings
 
@@ -103,6 +106,30 @@ class FeedbackResponse(BaseModel):
     id: int
 
 
+BrowserId = Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{8,64}$", description="random id the chat page gives a browser")]
+
+
+class ConversationIn(BaseModel):
+    browser_id: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
+    title: str = Field(min_length=1, max_length=200)
+    messages: list[dict] = Field(max_length=200)
+
+    model_config = {"extra": "forbid"}
+
+
+class KnelpuntAskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+
+    model_config = {"extra": "forbid"}
+
+    @field_validator("question")
+    @classmethod
+    def not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("de vraag is leeg")
+        return v
+
+
 class UploadResponse(BaseModel):
     added: list[str]
     updated: list[str]
@@ -137,9 +164,9 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
     settings = settings or get_settings()
     app = FastAPI(title="Vraagbaak Banenafspraak", version="0.1.0",
                   description="Vragen over de banenafspraak bij overheid en onderwijs, beantwoord met bronvermelding.")
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PUT", "DELETE"],
                        allow_headers=["Content-Type", "X-API-Key", "Authorization"])
-    state = {"engine": engine, "feedback": None}
+    state = {"engine": engine, "feedback": None, "conversations": None}
     lock = threading.Lock()
 
     def get_engine() -> Vraagbaak:
@@ -153,6 +180,26 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
         if state["feedback"] is None:
             state["feedback"] = FeedbackStore(settings.feedback_path)
         return state["feedback"]
+
+    def get_conversations() -> ConversationStore:
+        if state["conversations"] is None:
+            state["conversations"] = ConversationStore(settings.feedback_path)
+        return state["conversations"]
+
+    def knelpunt_index() -> KnelpuntIndex:
+        engine = get_engine()
+        engine._prepare()
+        return KnelpuntIndex(build_rows(engine.store.documents()), engine.retriever.lexical.analyzer.tokens)
+
+    def sector_points(sector: str) -> tuple[dict, dict]:
+        engine = get_engine()
+        engine._prepare()
+        known = {s.id: s.name for s in engine.vocab.sectors}
+        if sector not in known:
+            raise HTTPException(404, f"Onbekende sector '{sector}'; kies een van: {', '.join(sorted(known))}.")
+        docs = {d["document_id"]: d for d in engine.documents()}
+        points = timeline.sector_points(engine.retriever.chunks(), engine.retriever.text_of, sector)
+        return {"sector": sector, "name": known[sector]}, (points, docs)
 
     def check_key(expected: str | None, given: str | None, authorization: str | None) -> None:
         if not expected:
@@ -268,6 +315,76 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
     @app.post("/feedback", response_model=FeedbackResponse, dependencies=[Depends(read_access)], responses=ERRORS)
     def feedback(req: FeedbackRequest) -> FeedbackResponse:
         return FeedbackResponse(id=get_feedback().add(req.question, req.answer, req.rating, req.comment))
+
+    @app.get("/knelpunten", dependencies=[Depends(read_access)], responses=ERRORS)
+    def knelpunten(q: Annotated[str | None, Query(max_length=200)] = None, sector: str | None = None,
+                   document_id: str | None = None) -> dict:
+        rows = knelpunt_index().search(q, sector, document_id)
+        return {"knelpunten": [{**r.__dict__, "also_in": [a.model_dump() for a in r.also_in]} for r in rows],
+                "count": len(rows)}
+
+    @app.post("/knelpunten/ask", response_model=AskResponse, dependencies=[Depends(read_access)], responses=ERRORS)
+    def knelpunten_ask(req: KnelpuntAskRequest) -> AskResponse:
+        t = time.perf_counter()
+        return to_response(knelpunt_index().ask(req.question), (time.perf_counter() - t) * 1000)
+
+    @app.get("/sectors/{sector}/timeline", dependencies=[Depends(read_access)],
+             responses={**ERRORS, 404: {"model": ErrorOut, "description": "Onbekende sector"}})
+    def sector_timeline(sector: str) -> dict:
+        head, (points, docs) = sector_points(sector)
+        years = sorted({(docs.get(d, {}).get("date") or "")[:4] for d in points} - {""})
+        return {**head, "years": years, "documents": timeline.build_timeline(points, docs)}
+
+    @app.get("/sectors/{sector}/compare", dependencies=[Depends(read_access)],
+             responses={**ERRORS, 404: {"model": ErrorOut, "description": "Onbekende sector"}})
+    def sector_compare(sector: str, from_year: Annotated[str, Query(pattern=r"^\d{4}$")] = "2016",
+                       to_year: Annotated[str, Query(pattern=r"^\d{4}$")] = "2017") -> dict:
+        head, (points, docs) = sector_points(sector)
+        return {**head, **timeline.compare(points, docs, from_year, to_year)}
+
+    @app.get("/conversations", dependencies=[Depends(read_access)], responses=ERRORS)
+    def conversations(browser_id: BrowserId) -> dict:
+        return {"conversations": get_conversations().list(browser_id)}
+
+    @app.get("/conversations/{conversation_id}", dependencies=[Depends(read_access)],
+             responses={**ERRORS, 404: {"model": ErrorOut, "description": "Onbekend gesprek"}})
+    def conversation(conversation_id: str, browser_id: BrowserId) -> dict:
+        got = get_conversations().get(browser_id, conversation_id)
+        if got is None:
+            raise HTTPException(404, "Dit gesprek bestaat niet (meer).")
+        return got
+
+    @app.put("/conversations/{conversation_id}", dependencies=[Depends(read_access)], responses=ERRORS)
+    def save_conversation(conversation_id: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{4,64}$")],
+                          req: ConversationIn) -> dict:
+        return get_conversations().save(req.browser_id, conversation_id, req.title, req.messages)
+
+    @app.delete("/conversations/{conversation_id}", dependencies=[Depends(read_access)],
+                responses={**ERRORS, 404: {"model": ErrorOut, "description": "Onbekend gesprek"}})
+    def delete_conversation(conversation_id: str, browser_id: BrowserId) -> dict:
+        if not get_conversations().delete(browser_id, conversation_id):
+            raise HTTPException(404, "Dit gesprek bestaat niet (meer).")
+        return {"deleted": conversation_id}
+
+    @app.delete("/documents/{document_id}", dependencies=[Depends(write_access)],
+                responses={**ERRORS, 403: {"model": ErrorOut, "description": "Beheer staat uit"},
+                           404: {"model": ErrorOut, "description": "Onbekend document"}})
+    def delete_document(document_id: str) -> dict:
+        engine = get_engine()
+        got = engine.store.get_document(document_id)
+        if got is None:
+            raise HTTPException(404, f"Document '{document_id}' bestaat niet.")
+        rec = got[0]
+        engine.store.delete_document(document_id)
+        for alt in engine.store.documents():  # its duplicate extractions go with it
+            if alt.alternate_of == document_id:
+                engine.store.delete_document(alt.document_id)
+        uploads = (settings.var_dir / "uploads").resolve()
+        if rec.path and Path(rec.path).resolve().parent == uploads:
+            Path(rec.path).unlink(missing_ok=True)  # an upload is gone for good; a corpus file returns on ingest
+        engine.store.bump_generation()
+        engine.retriever.refresh(force=True)
+        return {"deleted": document_id}
 
     @app.post("/documents", response_model=UploadResponse, dependencies=[Depends(write_access)],
               responses={**ERRORS, 403: {"model": ErrorOut, "description": "Uploaden staat uit"},

@@ -165,7 +165,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     return subprocess.call([sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
                             "--server.port", str(args.port), "--server.address", args.host,
-                            "--server.headless", "true", "--browser.gatherUsageStats", "false"], env=env)
+                            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                            "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none"], env=env)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -181,7 +182,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                             "--host", args.host, "--port", str(args.api_port)], env=env)
     ui = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
                            "--server.port", str(args.ui_port), "--server.address", args.host,
-                           "--server.headless", "true", "--browser.gatherUsageStats", "false"], env=env)
+                           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                           "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none"], env=env)
     print(f"\nAPI:  http://{args.host}:{args.api_port}  (documentatie: /docs)")
     print(f"Chat: http://{args.host}:{args.ui_port}\nStop met Ctrl+C.")
     try:

@@ -327,7 +327,8 @@ class Vraagbaak:
         for r in self.store.documents():
             if r.status == "alternate":
                 continue
-            out.append({"document_id": r.document_id, "title": r.title, "source_file": r.source_file, "kind": r.kind,
+            out.append({"document_id": r.document_id, "title": r.title, "short_title": r.short_title,
+                        "source_file": r.source_file, "kind": r.kind,
                         "date": r.date, "period": r.period, "chunk_count": r.chunk_count, "sectors": r.sectors,
                         "alternates": r.alternates, "status": r.status})
         return out

@@ -17,6 +17,7 @@ from ingest.chunker import StructuredChunker
 from ingest.dedup import find_duplicate_documents, link_repeated_passages, messiness, signature
 from ingest.documents import DocumentBuilder
 from ingest.errors import IngestError
+from ingest.knelpunten import extract as extract_knelpunten
 from ingest.loaders import discover, load_bytes, load_file
 from ingest.models import Chunk, Document, LoadedFile
 from ingest.sectors import SectorVocabulary
@@ -28,7 +29,7 @@ from .lexical import LexicalIndex
 from .store import ChromaStore, DocumentRecord
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "7"  # 4: units embedded at ingest; 5: web-address footnotes no units; 6: long bullets by sentence; 7: "wij/jullie/onze" stop words, year labels no units
+PIPELINE_VERSION = "8"  # 4: units embedded at ingest; 5: web-address footnotes no units; 6: long bullets by sentence; 7: "wij/jullie/onze" stop words, year labels no units; 8: knelpunten table in the document record
 
 
 @dataclass
@@ -281,7 +282,7 @@ class Indexer:
             fingerprint=self.fingerprint, status=status, title=doc.title, kind=doc.kind, date=doc.date,
             period=doc.period, short_title=doc.short_title, format=doc.format, alternate_of=alternate_of,
             alternates=list(doc.alternates), signature=sig[0], messiness=sig[1], chunk_count=chunk_count,
-            sectors=sectors or [], path=path)
+            sectors=sectors or [], path=path, knelpunten=[k.to_dict() for k in extract_knelpunten(doc)])
 
     def _write_document(self, doc: Document, sig: tuple[list[int], float], path: str) -> int:
         store = self.store

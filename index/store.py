@@ -48,6 +48,7 @@ class DocumentRecord:
     chunk_count: int = 0
     sectors: list[str] = field(default_factory=list)
     path: str | None = None
+    knelpunten: list[dict] = field(default_factory=list)  # built at ingest (ingest/knelpunten.py)
 
     def to_metadata(self) -> dict[str, Any]:
         meta = {
@@ -57,6 +58,7 @@ class DocumentRecord:
             "alternates": json.dumps(self.alternates), "signature": json.dumps(self.signature),
             "messiness": float(self.messiness), "chunk_count": int(self.chunk_count),
             "sectors": json.dumps(self.sectors), "path": self.path,
+            "knelpunten": json.dumps(self.knelpunten, ensure_ascii=False) if self.knelpunten else None,
         }
         return {k: v for k, v in meta.items() if v is not None}
 
@@ -70,6 +72,7 @@ class DocumentRecord:
             alternates=json.loads(meta.get("alternates", "[]")), signature=json.loads(meta.get("signature", "[]")),
             messiness=float(meta.get("messiness", 0.0)), chunk_count=int(meta.get("chunk_count", 0)),
             sectors=json.loads(meta.get("sectors", "[]")), path=meta.get("path"),
+            knelpunten=json.loads(meta.get("knelpunten", "[]")),
         )
 
 
