@@ -15,6 +15,7 @@ from ingest.sectors import SectorVocabulary
 
 from .embeddings import get_embeddings, model_name
 from .lexical import LexicalIndex
+from .provenance import answerable
 from .store import ChromaStore
 from .thesaurus import Thesaurus
 
@@ -150,9 +151,12 @@ class HybridRetriever:
                     lex.save(self.settings.lexical_dir)
                 except OSError:
                     pass
+            # untrusted uploads stay out of answers (index/provenance.py); only chunks in _meta are ever returned
+            keep = [answerable(m, self.settings.trust_uploads) for m in metas]
             # the search text lives on in the BM25 index; keeping it per chunk too would double the memory
-            self._meta = {cid: {k: v for k, v in m.items() if k != "search_text"} for cid, m in zip(ids, metas)}
-            self._texts = dict(zip(ids, texts))
+            self._meta = {cid: {k: v for k, v in m.items() if k != "search_text"}
+                          for cid, m, ok in zip(ids, metas, keep) if ok}
+            self._texts = {cid: t for cid, t, ok in zip(ids, texts, keep) if ok}
             self._lexical = lex
 
     @property

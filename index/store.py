@@ -48,6 +48,10 @@ class DocumentRecord:
     chunk_count: int = 0
     sectors: list[str] = field(default_factory=list)
     path: str | None = None
+    source: str = "bundled"  # bundled | upload
+    uploader: str | None = None
+    uploaded_at: str | None = None
+    trusted: bool = True
 
     def to_metadata(self) -> dict[str, Any]:
         meta = {
@@ -56,7 +60,8 @@ class DocumentRecord:
             "short_title": self.short_title, "format": self.format, "alternate_of": self.alternate_of,
             "alternates": json.dumps(self.alternates), "signature": json.dumps(self.signature),
             "messiness": float(self.messiness), "chunk_count": int(self.chunk_count),
-            "sectors": json.dumps(self.sectors), "path": self.path,
+            "sectors": json.dumps(self.sectors), "path": self.path, "source": self.source,
+            "uploader": self.uploader, "uploaded_at": self.uploaded_at, "trusted": bool(self.trusted),
         }
         return {k: v for k, v in meta.items() if v is not None}
 
@@ -70,6 +75,8 @@ class DocumentRecord:
             alternates=json.loads(meta.get("alternates", "[]")), signature=json.loads(meta.get("signature", "[]")),
             messiness=float(meta.get("messiness", 0.0)), chunk_count=int(meta.get("chunk_count", 0)),
             sectors=json.loads(meta.get("sectors", "[]")), path=meta.get("path"),
+            source=meta.get("source", "bundled"), uploader=meta.get("uploader"), uploaded_at=meta.get("uploaded_at"),
+            trusted=bool(meta.get("trusted", True)),
         )
 
 
