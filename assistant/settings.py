@@ -73,7 +73,6 @@ class Settings(BaseSettings):
     max_body_kb: int = 128  # JSON requests; uploads use max_upload_mb
     max_history_turn_chars: int = 4000
     max_history_chars: int = 16000
-    max_query_chars: int = 2000  # what the dense model embeds of a question (it reads ~512 tokens anyway)
     ask_rate_per_min: int = 120  # per client (API key or address); 0 switches the limit off
     ask_burst: int = 30
     feedback_rate_per_min: int = 10

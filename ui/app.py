@@ -85,7 +85,8 @@ def stream_answer(payload: dict, placeholder) -> dict | None:
 def show_citations(citations: list[dict], key: str) -> None:
     for c in citations:
         where = c["section"] + (f", p. {c['page']}" if c.get("page") else "")
-        with st.expander(f"[{c['n']}] {c['title']} — {where}"):
+        upload = " · geüpload document" if c.get("source") == "upload" else ""
+        with st.expander(f"[{c['n']}] {c['title']} — {where}{upload}"):
             try:
                 full = document_text(c["document_id"])
             except Exception:  # noqa: BLE001 - show the quote alone
@@ -101,6 +102,8 @@ def show_citations(citations: list[dict], key: str) -> None:
             else:
                 st.markdown(f"> {c['quote']}")
             meta = [f"document: {c['source_file']}"]
+            if c.get("source") == "upload":
+                meta.append("bron: geüpload, geen officieel document")
             if c.get("date"):
                 meta.append(f"datum: {c['date']}")
             if c.get("sector"):
