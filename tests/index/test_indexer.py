@@ -108,7 +108,7 @@ def test_different_embedding_model_asks_for_a_reindex(fresh_settings, tmp_path):
 @pytest.mark.parametrize("moment", ["1/4", "2/4", "3/4"])
 def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir, moment):
     """SIGKILL an ingest of the real corpus (cold: no embedding cache) at three moments: inside the first, the second
-    and the last document (its vectors being computed, or its chunks being swapped in), and check the next run
+    and the third document (its vectors being computed, or its chunks being swapped in), and check the next run
     repairs the index."""
     import threading
 
