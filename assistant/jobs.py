@@ -2,7 +2,7 @@
 
 A job is a row in SQLite under var/ (so any API worker can report on it), claimed by the runner thread of one
 worker. The index itself is guarded by a file lock (index/locking.py), which also serialises the CLI. Embedding
-happens in a low-priority child process (index/background.py), and the new chunks only become visible to
+happens in a lower-priority child process (index/background.py), and the new chunks only become visible to
 ``/ask`` when the job bumps the index generation: until then questions are answered from the previous one.
 A job whose worker died (SIGKILL) is picked up again by the next runner; every step is idempotent.
 """
@@ -165,7 +165,8 @@ class JobRunner:
         from index.indexer import Indexer
 
         if self._embeddings is None:
-            self._embeddings = BackgroundEmbeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
+            self._embeddings = BackgroundEmbeddings(self.settings.embedding_model, self.settings.embedding_batch_size,
+                                                    self.settings.ingest_nice)
         return Indexer(self.settings, store=self.store_factory(), embeddings=self._embeddings.ensure_started())
 
     def _execute(self, kind: str, payload: dict[str, Any]) -> list[dict[str, Any]]:

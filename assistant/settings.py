@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     api_key_label: str = "beheer"
     # Uploaded documents stay out of answers until an operator trusts them (`vraagbaak trust ID`), unless this is on.
     trust_uploads: bool = False
+    # CPU priority of the process that embeds uploads (0-19; higher leaves more CPU to questions)
+    ingest_nice: int = 10
 
     # Limits (each answers 413, 422 or 429 with a Dutch message)
     max_body_kb: int = 128  # JSON requests; uploads use max_upload_mb

@@ -1,8 +1,8 @@
 """Passage embedding in a separate, low-priority process, so ingestion never takes CPU or locks from queries.
 
 The API's job runner embeds uploads through this; the vectors come back over a pipe and are written to the
-store by the runner's thread. The child runs at ``nice`` 19: while questions are being answered it gets only
-the CPU they leave over.
+store by the runner's thread. The child runs at a lower priority (``nice`` 10 by default, VRAAGBAAK_INGEST_NICE):
+while questions are being answered it gets little of the CPU they need, but it is not starved by other work.
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from .embeddings import get_embeddings, model_name
 _BATCH = 8
 
 
-def _serve(conn, model: str, batch_size: int) -> None:  # the child process
+def _serve(conn, model: str, batch_size: int, nice: int) -> None:  # the child process
     try:
-        os.nice(19)
+        os.nice(nice)
     except OSError:
         pass
     emb = get_embeddings(model, batch_size)
@@ -40,8 +40,9 @@ def _serve(conn, model: str, batch_size: int) -> None:  # the child process
 class BackgroundEmbeddings(Embeddings):
     """``embed_documents`` in the low-priority child; ``embed_query`` is not offered (queries stay in-process)."""
 
-    def __init__(self, model: str, batch_size: int = 32):
+    def __init__(self, model: str, batch_size: int = 32, nice: int = 10):
         self.model = model
+        self.nice = nice
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._proc = None
@@ -54,7 +55,7 @@ class BackgroundEmbeddings(Embeddings):
             return
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, self.model, self.batch_size), daemon=True,
+        self._proc = ctx.Process(target=_serve, args=(child, self.model, self.batch_size, self.nice), daemon=True,
                                  name="vraagbaak-embedder")
         self._proc.start()
         child.close()
