@@ -84,8 +84,13 @@ def test_one_bad_file_never_aborts_the_batch(fresh_settings, tmp_path):
     assert sorted(n for n, _ in report.failed) == ["kapot.pdf", "leeg.txt"]
     # a later bad upload loses nothing already indexed
     before = chunk_state(ix.store)
-    again = ix.ingest_bytes([("nog-kapot.pdf", b"%PDF-1.4 stuk")])
-    assert again.failed and chunk_state(ix.store) == before
+    from index.indexer import UploadItem
+
+    staged = tmp_path / "nog-kapot.pdf"
+    staged.write_bytes(b"%PDF-1.4 stuk")
+    [again] = ix.ingest_uploads([UploadItem("nog-kapot.pdf", staged, "test", "2026-01-01T00:00:00+00:00")])
+    assert again.status == 422 and chunk_state(ix.store) == before
+    assert not fresh_settings.uploads_dir.exists() or not any(fresh_settings.uploads_dir.iterdir())
 
 
 def test_different_embedding_model_asks_for_a_reindex(fresh_settings, tmp_path):
