@@ -72,12 +72,22 @@ class BackgroundEmbeddings(Embeddings):
         with self._lock:
             self._start()
             for i in range(0, len(texts), _BATCH):
-                self._conn.send(list(texts[i:i + _BATCH]))
-                status, payload = self._conn.recv()
-                if status != "ok":
-                    raise RuntimeError(f"embedden mislukt: {payload}")
-                out.extend(payload)
+                out.extend(self._batch(list(texts[i:i + _BATCH])))
         return out
+
+    def _batch(self, texts: list[str], retry: bool = True) -> list[list[float]]:
+        try:
+            self._conn.send(texts)
+            status, payload = self._conn.recv()
+        except (EOFError, OSError):
+            if not retry:
+                raise
+            self._proc = None  # the child died (killed, out of memory): start a new one and try this batch once more
+            self._start()
+            return self._batch(texts, retry=False)
+        if status != "ok":
+            raise RuntimeError(f"embedden mislukt: {payload}")
+        return payload
 
     def embed_query(self, text: str) -> list[float]:
         raise NotImplementedError("vragen worden in het API-proces zelf ingebed")
