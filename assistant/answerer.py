@@ -64,7 +64,7 @@ class Citer:
             n=n, document_id=m.get("document_id", ""), title=m.get("title", ""), source_file=m.get("source_file", ""),
             section=m.get("section", ""), sector=m.get("sector") or None, page=m.get("page"), date=m.get("date"),
             quote=unit.text, start=unit.start, end=unit.end, score=round(unit.score, 4), chunk_id=unit.hit.chunk_id,
-            alternates=alts))
+            alternates=alts, source=m.get("source") or "bundled"))
         self._by_span[key] = n
         return n
 

@@ -6,6 +6,7 @@ import logging
 import secrets
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,12 +17,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 
 from index.store import EmbeddingModelMismatch
-from ingest.loaders import SUPPORTED_SUFFIXES
 
 from .conversations import ConversationStore
 from .engine import IndexNotReady, InvalidFilter, Vraagbaak
-from .feedback import FeedbackStore
+from .feedback import FeedbackFull, FeedbackStore
+from .jobs import JobRunner, JobStore
 from .knelpunten import KnelpuntIndex, build_rows
+from .limits import RequestLimits, upload_key_label
 from . import timeline
 from .models import Answer, Citation, SourceRef, Turn
 from .settings import Settings, get_settings
@@ -73,6 +75,7 @@ class CitationOut(PassageRef):
     end: int
     score: float
     alternates: list[SourceRef]
+    source: Literal["bundled", "upload"] = "bundled"
 
 
 class AskResponse(BaseModel):
@@ -130,14 +133,31 @@ class KnelpuntAskRequest(BaseModel):
         return v
 
 
-class UploadResponse(BaseModel):
-    added: list[str]
-    updated: list[str]
-    unchanged: list[str]
-    alternates: list[list[str]]
-    failed: list[list[str]]
-    chunks_written: int
-    summary: str
+class JobAccepted(BaseModel):
+    job_id: str
+    status: Literal["queued"]
+    status_url: str
+    files: list[str] = Field(default_factory=list)
+
+
+class FileOutcome(BaseModel):
+    file: str | None
+    status: int = Field(description="HTTP-style: 201 added, 200 updated/unchanged/deleted, 404, 409 refused, 415/422 unusable")
+    outcome: str
+    detail: str
+    document_id: str | None = None
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: Literal["upload", "delete", "trust"]
+    status: Literal["queued", "running", "done", "failed"]
+    created: str
+    started: str | None
+    finished: str | None
+    files: list[str]
+    outcomes: list[FileOutcome]
+    error: str | None
 
 
 class ErrorOut(BaseModel):
@@ -146,7 +166,9 @@ class ErrorOut(BaseModel):
 
 ERRORS = {400: {"model": ErrorOut, "description": "Onleesbaar verzoek (geen geldige JSON)"},
           401: {"model": ErrorOut, "description": "API-sleutel ontbreekt of is ongeldig"},
+          413: {"model": ErrorOut, "description": "Verzoek te groot"},
           422: {"model": ErrorOut, "description": "Ongeldige invoer"},
+          429: {"model": ErrorOut, "description": "Te veel verzoeken (of feedbackopslag vol)"},
           503: {"model": ErrorOut, "description": "Index niet klaar: voer `vraagbaak ingest` uit"}}
 
 
@@ -154,9 +176,28 @@ def _cit(c: Citation) -> CitationOut:
     return CitationOut(**c.model_dump(include=set(CitationOut.model_fields)))
 
 
+def upload_notice(citations: list[Citation]) -> str | None:
+    uploads = [f"[{c.n}]" for c in citations if c.source == "upload"]
+    if not uploads:
+        return None
+    return (f"Let op: {', '.join(uploads)} {'komt' if len(uploads) == 1 else 'komen'} uit een geüpload document, "
+            "niet uit de officiële documenten.")
+
+
 def to_response(a: Answer, latency_ms: float) -> AskResponse:
+    notice = " ".join(n for n in (a.notice, upload_notice(a.citations)) if n) or None
     return AskResponse(answer=a.answer, citations=[_cit(c) for c in a.citations], abstained=a.abstained, mode=a.mode,
-                       latency_ms=round(latency_ms, 2), notice=a.notice, related=[_cit(c) for c in a.related])
+                       latency_ms=round(latency_ms, 2), notice=notice, related=[_cit(c) for c in a.related])
+
+
+def check_history(history: list[Turn], settings: Settings) -> None:
+    """Long turns are refused before anything is embedded: each turn and the whole history have a cap."""
+    for i, turn in enumerate(history, 1):
+        if len(turn.content) > settings.max_history_turn_chars:
+            raise HTTPException(422, f"Beurt {i} van de geschiedenis is te lang: ten hoogste "
+                                     f"{settings.max_history_turn_chars} tekens per beurt.")
+    if sum(len(t.content) for t in history) > settings.max_history_chars:
+        raise HTTPException(422, f"De geschiedenis is te lang: ten hoogste {settings.max_history_chars} tekens samen.")
 
 
 # -- app ---------------------------------------------------------------------------------------
@@ -164,10 +205,24 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
     settings = settings or get_settings()
     app = FastAPI(title="Vraagbaak Banenafspraak", version="0.1.0",
                   description="Vragen over de banenafspraak bij overheid en onderwijs, beantwoord met bronvermelding.")
+    app.add_middleware(RequestLimits, settings=settings)  # inside CORS, so a 413/429 still carries CORS headers
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PUT", "DELETE"],
                        allow_headers=["Content-Type", "X-API-Key", "Authorization"])
     state = {"engine": engine, "feedback": None, "conversations": None}
     lock = threading.Lock()
+    jobs = JobStore(settings.jobs_path)
+
+    def _store():
+        return get_engine().store
+
+    def _loaded() -> None:
+        if state["engine"] is not None:
+            state["engine"].retriever.refresh(force=True)
+
+    runner = JobRunner(settings, jobs, _store, on_done=_loaded)
+    app.state.jobs = runner
+    if jobs.pending():
+        runner.start()  # resume what a worker that died left behind; otherwise the first job starts the runner
 
     def get_engine() -> Vraagbaak:
         if state["engine"] is None:
@@ -178,7 +233,8 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
 
     def get_feedback() -> FeedbackStore:
         if state["feedback"] is None:
-            state["feedback"] = FeedbackStore(settings.feedback_path)
+            state["feedback"] = FeedbackStore(settings.feedback_path, settings.feedback_max_rows,
+                                              settings.feedback_max_mb * 1024 * 1024)
         return state["feedback"]
 
     def get_conversations() -> ConversationStore:
@@ -201,13 +257,6 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
         points = timeline.sector_points(engine.retriever.chunks(), engine.retriever.text_of, sector)
         return {"sector": sector, "name": known[sector]}, (points, docs)
 
-    def check_key(expected: str | None, given: str | None, authorization: str | None) -> None:
-        if not expected:
-            return
-        token = given or (authorization[7:] if authorization and authorization.lower().startswith("bearer ") else None)
-        if not token or not secrets.compare_digest(token, expected):
-            raise HTTPException(401, "Ongeldige of ontbrekende API-sleutel (header X-API-Key).")
-
     def read_access(x_api_key: Annotated[str | None, Header()] = None,
                     authorization: Annotated[str | None, Header()] = None) -> None:
         if settings.read_key:
@@ -217,10 +266,9 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
                 raise HTTPException(401, "Ongeldige of ontbrekende API-sleutel (header X-API-Key).")
 
     def write_access(x_api_key: Annotated[str | None, Header()] = None,
-                     authorization: Annotated[str | None, Header()] = None) -> None:
-        if not settings.api_key:
-            raise HTTPException(403, "Uploaden staat uit: stel VRAAGBAAK_API_KEY in om documenten toe te voegen.")
-        check_key(settings.api_key, x_api_key, authorization)
+                     authorization: Annotated[str | None, Header()] = None) -> str:
+        """The label of the upload key used (recorded with each upload)."""
+        return upload_key_label(settings, {k: v for k, v in (("x-api-key", x_api_key), ("authorization", authorization)) if v})
 
     @app.exception_handler(IndexNotReady)
     async def _not_ready(_r: Request, exc: IndexNotReady):
@@ -242,7 +290,11 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
 
     @app.exception_handler(HTTPException)
     async def _http(_r: Request, exc: HTTPException):
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+
+    @app.exception_handler(FeedbackFull)
+    async def _full(_r: Request, exc: FeedbackFull):
+        return JSONResponse(status_code=429, content={"detail": str(exc)})
 
     @app.exception_handler(Exception)
     async def _crash(_r: Request, exc: Exception):
@@ -251,6 +303,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
 
     @app.post("/ask", response_model=AskResponse, dependencies=[Depends(read_access)], responses=ERRORS)
     def ask(req: AskRequest) -> AskResponse:
+        check_history(req.history, settings)
         t = time.perf_counter()
         answer = get_engine().ask(req.question, [h.model_dump() for h in req.history],
                                   req.filters.model_dump(exclude_none=True) if req.filters else None, req.top_k)
@@ -259,6 +312,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
     @app.post("/ask/stream", dependencies=[Depends(read_access)],
               responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}, **ERRORS})
     def ask_stream(req: AskRequest) -> StreamingResponse:
+        check_history(req.history, settings)
         engine = get_engine()
         filters = req.filters.model_dump(exclude_none=True) if req.filters else None
         engine.parse_filters(filters)  # a wrong filter is a 422 before the stream starts
@@ -366,51 +420,80 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
             raise HTTPException(404, "Dit gesprek bestaat niet (meer).")
         return {"deleted": conversation_id}
 
-    @app.delete("/documents/{document_id}", dependencies=[Depends(write_access)],
-                responses={**ERRORS, 403: {"model": ErrorOut, "description": "Beheer staat uit"},
-                           404: {"model": ErrorOut, "description": "Onbekend document"}})
-    def delete_document(document_id: str) -> dict:
-        engine = get_engine()
-        got = engine.store.get_document(document_id)
+    write_errors = {**ERRORS, 403: {"model": ErrorOut, "description": "Uploaden staat uit"}}
+
+    def enqueue(kind: str, payload: dict, job_id: str | None = None) -> JobAccepted:
+        job_id = jobs.create(kind, payload, job_id)
+        runner.wake()
+        return JobAccepted(job_id=job_id, status="queued", status_url=f"/jobs/{job_id}",
+                           files=[f["name"] for f in payload.get("files", [])])
+
+    @app.post("/documents", status_code=202, response_model=JobAccepted, dependencies=[Depends(write_access)],
+              responses=write_errors)
+    def upload(files: Annotated[list[UploadFile], File(description="PDF, tekst, Markdown of HTML")],
+               request: Request) -> JobAccepted:
+        """Stores the files and queues their indexing; follow ``status_url`` for the outcome per file."""
+        import uuid
+
+        uploader = upload_key_label(settings, dict(request.headers))
+        limit = settings.max_upload_mb * 1024 * 1024
+        job_id = uuid.uuid4().hex
+        staging = settings.staging_dir / job_id
+        staged, rejected = [], []
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for i, f in enumerate(files):
+            name = Path((f.filename or "").replace("\\", "/")).name
+            if not name or name.startswith(".") or name.endswith(".provenance.json"):
+                rejected.append({"file": name or "(geen naam)", "status": 422, "outcome": "failed",
+                                 "detail": "Het bestand heeft geen bruikbare naam.", "document_id": None})
+                continue
+            staging.mkdir(parents=True, exist_ok=True)
+            dest = staging / f"{i:03d}-{name}"
+            size = 0
+            with dest.open("wb") as out:
+                while block := f.file.read(1024 * 1024):
+                    size += len(block)
+                    if size > limit:
+                        break
+                    out.write(block)
+            if size > limit:
+                dest.unlink(missing_ok=True)
+                raise HTTPException(413, f"{name} is groter dan {settings.max_upload_mb} MB.")
+            staged.append({"name": name, "staged": str(dest), "uploader": uploader, "uploaded_at": now})
+        if not staged and rejected:
+            raise HTTPException(422, rejected[0]["detail"])
+        return enqueue("upload", {"files": staged, "rejected": rejected}, job_id)
+
+    @app.get("/jobs/{job_id}", response_model=JobOut, dependencies=[Depends(read_access)],
+             responses={**ERRORS, 404: {"model": ErrorOut, "description": "Onbekende taak"}})
+    def job(job_id: str) -> JobOut:
+        got = jobs.get(job_id)
+        if got is None:
+            raise HTTPException(404, f"Taak '{job_id}' bestaat niet.")
+        return JobOut(**got)
+
+    @app.delete("/documents/{document_id}", status_code=202, response_model=JobAccepted,
+                dependencies=[Depends(write_access)], responses={**write_errors, 404: {"model": ErrorOut, "description": "Onbekend document"},
+                           409: {"model": ErrorOut, "description": "Meegeleverd document"}})
+    def delete_document(document_id: str) -> JobAccepted:
+        """Removes an uploaded document: file, chunks and BM25 entries (as a job)."""
+        _check_upload(document_id)
+        return enqueue("delete", {"document_id": document_id})
+
+    @app.post("/documents/{document_id}/trust", status_code=202, response_model=JobAccepted,
+              dependencies=[Depends(write_access)], responses={**write_errors, 404: {"model": ErrorOut, "description": "Onbekend document"},
+                         409: {"model": ErrorOut, "description": "Meegeleverd document"}})
+    def trust_document(document_id: str, trusted: bool = True) -> JobAccepted:
+        """An operator's decision: an upload may be used in answers (``trusted=false`` takes it back)."""
+        _check_upload(document_id)
+        return enqueue("trust", {"document_id": document_id, "trusted": trusted})
+
+    def _check_upload(document_id: str) -> None:
+        got = get_engine().store.get_document(document_id)
         if got is None:
             raise HTTPException(404, f"Document '{document_id}' bestaat niet.")
-        rec = got[0]
-        engine.store.delete_document(document_id)
-        for alt in engine.store.documents():  # its duplicate extractions go with it
-            if alt.alternate_of == document_id:
-                engine.store.delete_document(alt.document_id)
-        uploads = (settings.var_dir / "uploads").resolve()
-        if rec.path and Path(rec.path).resolve().parent == uploads:
-            Path(rec.path).unlink(missing_ok=True)  # an upload is gone for good; a corpus file returns on ingest
-        engine.store.bump_generation()
-        engine.retriever.refresh(force=True)
-        return {"deleted": document_id}
-
-    @app.post("/documents", response_model=UploadResponse, dependencies=[Depends(write_access)],
-              responses={**ERRORS, 403: {"model": ErrorOut, "description": "Uploaden staat uit"},
-                         413: {"model": ErrorOut, "description": "Bestand te groot"}})
-    def upload(files: Annotated[list[UploadFile], File(description="PDF, tekst, Markdown of HTML")]) -> UploadResponse:
-        from index.indexer import Indexer
-
-        limit = settings.max_upload_mb * 1024 * 1024
-        items: list[tuple[str, bytes]] = []
-        rejected: list[list[str]] = []
-        for f in files:
-            name = Path(f.filename or "bestand").name
-            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-                rejected.append([name, f"{name}: bestandstype niet toegestaan (wel: {', '.join(sorted(SUPPORTED_SUFFIXES))})"])
-                continue
-            data = f.file.read(limit + 1)
-            if len(data) > limit:
-                raise HTTPException(413, f"{name} is groter dan {settings.max_upload_mb} MB.")
-            items.append((name, data))
-        engine = get_engine()
-        report = Indexer(settings, store=engine.store).ingest_bytes(items, target_dir=settings.var_dir / "uploads")
-        engine.retriever.refresh(force=True)
-        return UploadResponse(added=report.added, updated=report.updated, unchanged=report.unchanged,
-                              alternates=[list(a) for a in report.alternates],
-                              failed=rejected + [list(f) for f in report.failed], chunks_written=report.chunks_written,
-                              summary=report.summary())
+        if got[0].source != "upload":
+            raise HTTPException(409, f"'{document_id}' is een meegeleverd document; alleen uploads kunnen dit.")
 
     return app
 

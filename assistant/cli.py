@@ -25,7 +25,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from index.indexer import Indexer
 
     settings = get_settings()
-    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
+    # no paths: the bundled corpus plus the uploads, exactly as the API indexed them (see Indexer.default_paths)
+    paths = [Path(p) for p in args.paths] or Indexer(settings).default_paths()
     missing = [p for p in paths if not p.exists()]
     if missing:
         print(f"Bestaat niet: {', '.join(map(str, missing))}", file=sys.stderr)
@@ -46,6 +47,37 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for name in report.pruned:
         print(f"verwijderd: {name}")
     print(report.summary())
+    return 0
+
+
+def cmd_trust(args: argparse.Namespace) -> int:
+    from index.indexer import DocumentNotFound, Indexer, NotAnUpload
+
+    try:
+        rec = Indexer(get_settings()).set_trusted(args.document_id, not args.revoke)
+    except DocumentNotFound:
+        print(f"fout: document '{args.document_id}' bestaat niet", file=sys.stderr)
+        return 2
+    except NotAnUpload:
+        print(f"fout: '{args.document_id}' is een meegeleverd document; alleen uploads worden vertrouwd", file=sys.stderr)
+        return 2
+    state = "vertrouwd: wordt gebruikt in antwoorden" if rec.trusted else "niet vertrouwd: blijft buiten antwoorden"
+    print(f"{rec.document_id} ({rec.source_file}) {state}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from index.indexer import DocumentNotFound, Indexer, NotAnUpload
+
+    try:
+        rec = Indexer(get_settings()).delete_document(args.document_id)
+    except DocumentNotFound:
+        print(f"fout: document '{args.document_id}' bestaat niet", file=sys.stderr)
+        return 2
+    except NotAnUpload:
+        print(f"fout: '{args.document_id}' is een meegeleverd document en kan niet worden verwijderd", file=sys.stderr)
+        return 2
+    print(f"verwijderd: {rec.document_id} ({rec.source_file})")
     return 0
 
 
@@ -213,6 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reindex", action="store_true", help="alles opnieuw indexeren (bijv. ander embeddingmodel)")
     s.add_argument("--progress", action="store_true", help="voortgangsbalk ook zonder terminal")
     s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("trust", help="een geüpload document vrijgeven voor antwoorden (of met --revoke terugnemen)")
+    s.add_argument("document_id")
+    s.add_argument("--revoke", action="store_true")
+    s.set_defaults(func=cmd_trust)
+
+    s = sub.add_parser("delete", help="een geüpload document verwijderen (bestand, chunks, BM25)")
+    s.add_argument("document_id")
+    s.set_defaults(func=cmd_delete)
 
     s = sub.add_parser("documents", help="geïndexeerde documenten tonen")
     s.add_argument("--json", action="store_true")

@@ -36,7 +36,8 @@ GENERIC_SHARE = 0.2  # a word in more than this share of chunks says nothing spe
 
 
 def retriever_for(settings: Settings, store: ChromaStore | None = None) -> HybridRetriever:
-    return HybridRetriever(settings, settings.fusion_weights(), store=store, reranker=settings.reranker)
+    return HybridRetriever(settings, settings.fusion_weights(), store=store, reranker=settings.reranker,
+                           trust_uploads=settings.trust_uploads)
 
 
 class IndexNotReady(RuntimeError):
@@ -330,7 +331,8 @@ class Vraagbaak:
             out.append({"document_id": r.document_id, "title": r.title, "short_title": r.short_title,
                         "source_file": r.source_file, "kind": r.kind,
                         "date": r.date, "period": r.period, "chunk_count": r.chunk_count, "sectors": r.sectors,
-                        "alternates": r.alternates, "status": r.status})
+                        "alternates": r.alternates, "status": r.status, "source": r.source, "uploader": r.uploader,
+                        "uploaded_at": r.uploaded_at, "trusted": r.trusted})
         return out
 
     def document(self, document_id: str) -> dict[str, Any] | None:
@@ -344,7 +346,8 @@ class Vraagbaak:
         chunks.sort(key=lambda c: c["start"] or 0)
         return {"document_id": rec.document_id, "title": rec.title, "source_file": rec.source_file, "kind": rec.kind,
                 "date": rec.date, "period": rec.period, "status": rec.status, "alternates": rec.alternates,
-                "alternate_of": rec.alternate_of, "text": text, "chunks": chunks}
+                "alternate_of": rec.alternate_of, "source": rec.source, "uploader": rec.uploader,
+                "uploaded_at": rec.uploaded_at, "trusted": rec.trusted, "text": text, "chunks": chunks}
 
     def sectors(self) -> list[dict[str, Any]]:
         counts: dict[str, int] = {}

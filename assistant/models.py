@@ -32,6 +32,7 @@ class Citation(BaseModel):
     score: float = 0.0
     chunk_id: str = ""
     alternates: list[SourceRef] = Field(default_factory=list)
+    source: Literal["bundled", "upload"] = Field(default="bundled", description="bundled document or an upload")
 
 
 class Turn(BaseModel):

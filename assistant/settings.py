@@ -62,6 +62,24 @@ class Settings(BaseSettings):
     api_url: str = "http://127.0.0.1:8000"
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8501", "http://127.0.0.1:8501"])
     max_upload_mb: int = 20
+    # Upload keys besides api_key, by label ({"redactie": "sleutel"}); the label is recorded with each upload.
+    upload_keys: dict[str, str] = Field(default_factory=dict)
+    api_key_label: str = "beheer"
+    # Uploaded documents stay out of answers until an operator trusts them (`vraagbaak trust ID`), unless this is on.
+    trust_uploads: bool = False
+    # CPU priority of the process that embeds uploads (0-19; higher leaves more CPU to questions)
+    ingest_nice: int = 10
+
+    # Limits (each answers 413, 422 or 429 with a Dutch message)
+    max_body_kb: int = 128  # JSON requests; uploads use max_upload_mb
+    max_history_turn_chars: int = 4000
+    max_history_chars: int = 16000
+    ask_rate_per_min: int = 120  # per client (API key or address); 0 switches the limit off
+    ask_burst: int = 30
+    feedback_rate_per_min: int = 10
+    feedback_burst: int = 5
+    feedback_max_rows: int = 10000
+    feedback_max_mb: int = 20
 
     @property
     def chroma_dir(self) -> Path:
@@ -74,6 +92,22 @@ class Settings(BaseSettings):
     @property
     def lexical_dir(self) -> Path:
         return self.var_dir / "bm25"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.var_dir / "uploads"
+
+    @property
+    def jobs_path(self) -> Path:
+        return self.var_dir / "jobs.sqlite"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.var_dir / "staging"
+
+    @property
+    def index_lock_path(self) -> Path:
+        return self.var_dir / "index.lock"
 
     @property
     def feedback_path(self) -> Path:

@@ -1,7 +1,8 @@
-"""Load benchmark on loopback: one uvicorn worker, 20 concurrent clients posting /ask for 60 s (bounded in time
-and count, stops by itself). Prints requests/s, latency p50/p95, 5xx count and the API's resident memory.
+"""Load benchmark on loopback: uvicorn workers (2 by default), 20 concurrent clients posting /ask for 60 s (bounded
+in time and count, stops by itself). Prints requests/s, latency p50/p95, 5xx count and the API's resident memory.
+The per-client rate limit is switched off for the run: all 20 clients share one address.
 
-    .venv/bin/python -m benchmarks.bench_load [--clients 20] [--seconds 60]
+    .venv/bin/python -m benchmarks.bench_load [--clients 20] [--seconds 60] [--workers 2]
 """
 from __future__ import annotations
 
@@ -29,15 +30,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.api:app_factory", "--factory", "--host",
-                             "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"],
-                            cwd=PROJECT_ROOT, env=dict(os.environ))
+                             "127.0.0.1", "--port", str(port), "--workers", str(args.workers), "--log-level", "warning"],
+                            cwd=PROJECT_ROOT, env=dict(os.environ, VRAAGBAAK_ASK_RATE_PER_MIN="0"))
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -83,9 +92,11 @@ def main() -> None:
         wall = time.perf_counter() - t0
         n = len(latencies)
         errors = sum(v for k, v in statuses.items() if k >= 500)
-        print(f"{args.clients} clients, {wall:.0f} s, one uvicorn worker: {n} requests, {n / wall:.1f} requests/s, "
+        print(f"{args.clients} clients, {wall:.0f} s, {args.workers} uvicorn worker(s): {n} requests, {n / wall:.1f} requests/s, "
               f"p50 {pct(latencies, 50):.0f} ms, p95 {pct(latencies, 95):.0f} ms, 5xx: {errors}, statuses {statuses}")
-        print(f"API process memory: RSS {rss_mb(proc.pid):.0f} MB now, peak {peak_rss_mb(proc.pid):.0f} MB")
+        pids = [proc.pid] + _children(proc.pid)
+        print(f"API processes memory: RSS {sum(rss_mb(p) for p in pids):.0f} MB now over {len(pids)} process(es), "
+              f"peak of the largest {max(peak_rss_mb(p) for p in pids):.0f} MB")
     finally:
         proc.terminate()
         proc.wait(timeout=20)

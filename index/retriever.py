@@ -18,6 +18,7 @@ import numpy as np
 from .config import FusionWeights, IndexConfig
 from .embeddings import get_embeddings, model_name
 from .lexical import LexicalIndex
+from .provenance import answerable
 from .store import ChromaStore
 
 Boost = Callable[[dict[str, Any], str], float]  # (chunk metadata, chunk text) -> bonus in units of a top vote
@@ -152,8 +153,9 @@ def collapse_repeats(hits: list[SearchHit]) -> list[SearchHit]:
 
 class HybridRetriever:
     def __init__(self, config: IndexConfig, weights: FusionWeights | None = None, store: ChromaStore | None = None,
-                 reranker: str | None = None):
+                 reranker: str | None = None, trust_uploads: bool = False):
         self.config = config
+        self.trust_uploads = trust_uploads  # False: an upload answers only once an operator marked it trusted
         self.weights = weights or FusionWeights()
         self.store = store or ChromaStore(config)
         self.fusion = RankFusion(self.weights.rrf_k)
@@ -197,9 +199,12 @@ class HybridRetriever:
                     lex.save(self.config.lexical_dir)
                 except OSError:
                     pass
+            # untrusted uploads stay out of answers (index/provenance.py); only chunks in _meta are ever returned
+            keep = [answerable(m, self.trust_uploads) for m in metas]
             # the search text lives on in the BM25 index; keeping it per chunk too would double the memory
-            self._meta = {cid: {k: v for k, v in m.items() if k != "search_text"} for cid, m in zip(ids, metas)}
-            self._texts = dict(zip(ids, texts))
+            self._meta = {cid: {k: v for k, v in m.items() if k != "search_text"}
+                          for cid, m, ok in zip(ids, metas, keep) if ok}
+            self._texts = {cid: t for cid, t, ok in zip(ids, texts, keep) if ok}
             self._units = None
             self._lexical = lex
 

@@ -49,6 +49,10 @@ class DocumentRecord:
     sectors: list[str] = field(default_factory=list)
     path: str | None = None
     knelpunten: list[dict] = field(default_factory=list)  # built at ingest (ingest/knelpunten.py)
+    source: str = "bundled"  # bundled | upload
+    uploader: str | None = None
+    uploaded_at: str | None = None
+    trusted: bool = True
 
     def to_metadata(self) -> dict[str, Any]:
         meta = {
@@ -59,6 +63,8 @@ class DocumentRecord:
             "messiness": float(self.messiness), "chunk_count": int(self.chunk_count),
             "sectors": json.dumps(self.sectors), "path": self.path,
             "knelpunten": json.dumps(self.knelpunten, ensure_ascii=False) if self.knelpunten else None,
+            "sectors": json.dumps(self.sectors), "path": self.path, "source": self.source,
+            "uploader": self.uploader, "uploaded_at": self.uploaded_at, "trusted": bool(self.trusted),
         }
         return {k: v for k, v in meta.items() if v is not None}
 
@@ -73,6 +79,8 @@ class DocumentRecord:
             messiness=float(meta.get("messiness", 0.0)), chunk_count=int(meta.get("chunk_count", 0)),
             sectors=json.loads(meta.get("sectors", "[]")), path=meta.get("path"),
             knelpunten=json.loads(meta.get("knelpunten", "[]")),
+            source=meta.get("source", "bundled"), uploader=meta.get("uploader"), uploaded_at=meta.get("uploaded_at"),
+            trusted=bool(meta.get("trusted", True)),
         )
 
 

@@ -19,6 +19,9 @@ _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _TAG_BREAK = re.compile(r"</?(?:p|ul|ol|div|br|tr|table|h[1-6]|li)\b[^>]*>", re.I)
 _TAG_LI = re.compile(r"<li\b[^>]*>", re.I)
 _TAG_ANY = re.compile(r"<[^>]+>")
+# script, style and comment content is never text; an unclosed one runs to the end
+_HIDDEN = re.compile(r"<(script|style|noscript|template|head)\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)", re.I | re.S)
+_TAG_LIKE = re.compile(r"</?[a-zA-Z][^>]*>")
 _SUP = re.compile(r"<sup>\s*(\d+)\s*</sup>", re.I)
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)")
 _MD_AUTOLINK = re.compile(r"<(https?://[^>]+)>")
@@ -60,8 +63,9 @@ def html_fragment_to_lines(fragment: str) -> list[str]:
     fragment = _SUP.sub(lambda m: superscript(m.group(1)), fragment)
     fragment = _TAG_LI.sub("\n", fragment)
     fragment = _TAG_BREAK.sub("\n", fragment)
+    fragment = _HIDDEN.sub("", fragment)
     fragment = _TAG_ANY.sub("", fragment)
-    fragment = html.unescape(fragment)
+    fragment = _TAG_LIKE.sub("", html.unescape(fragment))  # escaped markup (&lt;script&gt;) is not text either
     # Bullets written inline ("... tekst.• Volgende punt") start their own line.
     fragment = _INLINE_BULLET.sub(f"\n{BULLET} ", fragment)
     fragment = _INLINE_SUB_BULLET.sub(f"\n{SUB_BULLET} ", fragment)
@@ -97,6 +101,8 @@ def page_to_lines(page_text: str, page: int | None, is_html_file: bool = False) 
     """Clean one page of raw text into ``Line`` objects."""
     if is_html_file:
         page_text = _strip_html_document(page_text)
+    elif "<" in page_text:
+        page_text = _HIDDEN.sub("", page_text)
     out: list[Line] = []
     for raw in page_text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         if not raw.strip():
@@ -112,7 +118,8 @@ def page_to_lines(page_text: str, page: int | None, is_html_file: bool = False) 
                     out.append(Line(body, page, kind=kind, level=level, cell_row=True))
             continue
         raw = _MD_AUTOLINK.sub(r"\1", raw)
-        parts = html_fragment_to_lines(raw) if "<" in raw and ">" in raw else [collapse_ws(html.unescape(raw))]
+        parts = (html_fragment_to_lines(raw) if "<" in raw and ">" in raw
+                 else [collapse_ws(_TAG_LIKE.sub("", html.unescape(raw)))])
         for part in parts:
             if not part:
                 continue
@@ -133,7 +140,7 @@ def _strip_html_document(text: str) -> str:
     for element in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "pre", "blockquote", "dt", "dd"]):
         if element.find(["p", "li", "td", "h1", "h2", "h3", "h4"]):
             continue  # a container; its children are visited themselves
-        txt = collapse_ws(element.get_text(" "))
+        txt = collapse_ws(_TAG_LIKE.sub("", element.get_text(" ")))
         if not txt:
             continue
         if element.name.startswith("h"):

@@ -38,6 +38,17 @@ class Block:
 
 
 @dataclass
+class Provenance:
+    """Where a document came from: the bundled set, or an upload (with who uploaded it, when, and whether an
+    operator has trusted it for answers)."""
+
+    source: str = "bundled"  # bundled | upload
+    uploader: str | None = None
+    uploaded_at: str | None = None
+    trusted: bool = True
+
+
+@dataclass
 class Document:
     document_id: str
     source_file: str
@@ -52,6 +63,7 @@ class Document:
     short_title: str | None = None
     cite_as: str | None = None
     alternates: list[str] = field(default_factory=list)
+    provenance: "Provenance" = field(default_factory=lambda: Provenance())
 
     @property
     def year(self) -> int | None:

@@ -130,6 +130,8 @@ def source_label(c: dict, short_titles: dict[str, str] | None = None) -> str:
     parts.append(where)
     if c.get("page"):
         parts.append(f"p. {c['page']}")
+    if c.get("source") == "upload":
+        parts.append("geüpload document, geen officiële bron")
     return f"[{c['n']}] " + " · ".join(p for p in parts if p)
 
 

@@ -131,25 +131,42 @@ def test_upload_is_off_without_a_configured_key(settings, engine):
     assert r.status_code == 403
 
 
+def wait_job(c, job_id: str, timeout: float = 120.0, headers: dict | None = None) -> dict:
+    """Poll a job until it is done (bounded)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = c.get(f"/jobs/{job_id}", headers=headers or {}).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"taak {job_id} niet klaar binnen {timeout} s")
+
+
 def test_upload_ingests_good_files_and_reports_bad_ones(fresh_settings):
     from assistant.engine import Vraagbaak
     from index.indexer import Indexer
 
     Indexer(fresh_settings).ingest([fresh_settings.corpus_dir / "002_48882c52396658a7.txt"])
-    s = fresh_settings.model_copy(update={"api_key": "geheim", "max_upload_mb": 1})
+    s = fresh_settings.model_copy(update={"api_key": "geheim", "max_upload_mb": 1, "trust_uploads": True})
     c = TestClient(create_app(s, Vraagbaak(s)))
     files = [("files", ("nieuw.md", "# Nieuwe notitie\n\nDe waterschappen openden 7 nieuwe garantiebanen in Delfland.".encode(), "text/markdown")),
              ("files", ("kapot.pdf", b"%PDF-1.4 stuk", "application/pdf")),
              ("files", ("virus.exe", b"MZ....", "application/octet-stream"))]
     r = c.post("/documents", files=files, headers={"X-API-Key": "geheim"})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["added"] == ["nieuw.md"] and {f[0] for f in body["failed"]} == {"kapot.pdf", "virus.exe"}
+    assert r.status_code == 202, r.text
+    job = wait_job(c, r.json()["job_id"])
+    assert job["status"] == "done", job
+    by_file = {o["file"]: o for o in job["outcomes"]}
+    assert by_file["nieuw.md"]["status"] == 201 and by_file["nieuw.md"]["document_id"] == "upload-nieuw"
+    assert by_file["kapot.pdf"]["status"] == 422 and by_file["virus.exe"]["status"] == 415
     a = c.post("/ask", json={"question": "Hoeveel nieuwe garantiebanen openden de waterschappen in Delfland?"}).json()
     assert "7 nieuwe garantiebanen" in a["answer"]
-    big = c.post("/documents", files={"files": ("groot.txt", b"a" * (1024 * 1024 + 10), "text/plain")},
+    assert any(x["source"] == "upload" for x in a["citations"]) and "geüpload" in a["notice"]
+    big = c.post("/documents", files={"files": ("groot.txt", b"a" * (1024 * 1024 + 70 * 1024), "text/plain")},
                  headers={"X-API-Key": "geheim"})
-    assert big.status_code == 413
+    assert big.status_code == 413 and "te groot" in big.json()["detail"]
 
 
 def test_empty_index_is_a_503_that_says_what_to_do(fresh_settings):

