@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
+from sse_starlette import EventSourceResponse
 
 from index.store import EmbeddingModelMismatch
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -21,6 +22,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES
 from .engine import IndexNotReady, InvalidFilter, Vraagbaak
 from .feedback import FeedbackStore
 from .models import Answer, Citation, SourceRef, Turn
+from .openai_compat import OpenAIError, openai_router
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -159,7 +161,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
             return
         token = given or (authorization[7:] if authorization and authorization.lower().startswith("bearer ") else None)
         if not token or not secrets.compare_digest(token, expected):
-            raise HTTPException(401, "Ongeldige of ontbrekende API-sleutel (header X-API-Key).")
+            raise HTTPException(401, "Ongeldige of ontbrekende API-sleutel (header X-API-Key of Authorization: Bearer).")
 
     def read_access(x_api_key: Annotated[str | None, Header()] = None,
                     authorization: Annotated[str | None, Header()] = None) -> None:
@@ -167,7 +169,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
             keys = [k for k in (settings.read_key, settings.api_key) if k]
             token = x_api_key or (authorization[7:] if authorization and authorization.lower().startswith("bearer ") else None)
             if not token or not any(secrets.compare_digest(token, k) for k in keys):
-                raise HTTPException(401, "Ongeldige of ontbrekende API-sleutel (header X-API-Key).")
+                raise HTTPException(401, "Ongeldige of ontbrekende API-sleutel (header X-API-Key of Authorization: Bearer).")
 
     def write_access(x_api_key: Annotated[str | None, Header()] = None,
                      authorization: Annotated[str | None, Header()] = None) -> None:
@@ -175,32 +177,46 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
             raise HTTPException(403, "Uploaden staat uit: stel VRAAGBAAK_API_KEY in om documenten toe te voegen.")
         check_key(settings.api_key, x_api_key, authorization)
 
+    def error(request: Request, status: int, detail) -> JSONResponse:
+        """``{"detail": ...}``, or OpenAI's error shape under /v1 (so OpenAI clients show the message)."""
+        if request.url.path.startswith("/v1/"):
+            if isinstance(detail, list):
+                detail = "; ".join(f"{'.'.join(e['loc'][1:]) or 'body'}: {e['msg']}" for e in detail)
+            code = {401: "invalid_api_key", 503: "index_not_ready"}.get(status, "invalid_request_error")
+            status = 400 if status == 422 else status
+            return JSONResponse(status_code=status, content=OpenAIError(status, str(detail), code=code).body())
+        return JSONResponse(status_code=status, content={"detail": detail})
+
+    @app.exception_handler(OpenAIError)
+    async def _openai(_r: Request, exc: OpenAIError):
+        return JSONResponse(status_code=exc.status, content=exc.body())
+
     @app.exception_handler(IndexNotReady)
-    async def _not_ready(_r: Request, exc: IndexNotReady):
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
+    async def _not_ready(r: Request, exc: IndexNotReady):
+        return error(r, 503, str(exc))
 
     @app.exception_handler(EmbeddingModelMismatch)
-    async def _mismatch(_r: Request, exc: EmbeddingModelMismatch):
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
+    async def _mismatch(r: Request, exc: EmbeddingModelMismatch):
+        return error(r, 503, str(exc))
 
     @app.exception_handler(InvalidFilter)
-    async def _bad_filter(_r: Request, exc: InvalidFilter):
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
+    async def _bad_filter(r: Request, exc: InvalidFilter):
+        return error(r, 422, str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_r: Request, exc: RequestValidationError):
+    async def _invalid(r: Request, exc: RequestValidationError):
         errors = [{"loc": [str(x) for x in e.get("loc", [])], "msg": e.get("msg", ""), "type": e.get("type", "")}
                   for e in exc.errors()]
-        return JSONResponse(status_code=422, content={"detail": errors})
+        return error(r, 422, errors)
 
     @app.exception_handler(HTTPException)
-    async def _http(_r: Request, exc: HTTPException):
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+    async def _http(r: Request, exc: HTTPException):
+        return error(r, exc.status_code, exc.detail)
 
     @app.exception_handler(Exception)
-    async def _crash(_r: Request, exc: Exception):
+    async def _crash(r: Request, exc: Exception):
         log.exception("onverwachte fout", exc_info=exc)
-        return JSONResponse(status_code=500, content={"detail": "Er ging iets mis aan onze kant. Probeer het opnieuw."})
+        return error(r, 500, "Er ging iets mis aan onze kant. Probeer het opnieuw.")
 
     @app.post("/ask", response_model=AskResponse, dependencies=[Depends(read_access)], responses=ERRORS)
     def ask(req: AskRequest) -> AskResponse:
@@ -211,7 +227,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
 
     @app.post("/ask/stream", dependencies=[Depends(read_access)],
               responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}, **ERRORS})
-    def ask_stream(req: AskRequest) -> StreamingResponse:
+    def ask_stream(req: AskRequest) -> EventSourceResponse:
         engine = get_engine()
         filters = req.filters.model_dump(exclude_none=True) if req.filters else None
         engine.parse_filters(filters)  # a wrong filter is a 422 before the stream starts
@@ -223,15 +239,14 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
                 for item in engine.stream(req.question, [h.model_dump() for h in req.history], filters, req.top_k):
                     if isinstance(item, Answer):
                         payload = to_response(item, (time.perf_counter() - t) * 1000).model_dump()
-                        yield f"event: final\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+                        yield {"event": "final", "data": json.dumps(payload, ensure_ascii=False)}
                     else:
-                        yield f"event: token\ndata: {json.dumps({'text': item}, ensure_ascii=False)}\n\n"
+                        yield {"event": "token", "data": json.dumps({"text": item}, ensure_ascii=False)}
             except Exception as exc:  # noqa: BLE001 - report in-band; headers are already sent
                 log.exception("stream failed")
-                yield f"event: error\ndata: {json.dumps({'detail': type(exc).__name__})}\n\n"
+                yield {"event": "error", "data": json.dumps({"detail": type(exc).__name__})}
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return EventSourceResponse(events(), sep="\n", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.get("/search", response_model=SearchResponse, dependencies=[Depends(read_access)], responses=ERRORS)
     def search(q: Annotated[str, Query(min_length=1, max_length=2000)], k: Annotated[int, Query(ge=1, le=20)] = 5,
@@ -295,6 +310,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
                               failed=rejected + [list(f) for f in report.failed], chunks_written=report.chunks_written,
                               summary=report.summary())
 
+    app.include_router(openai_router(get_engine, read_access))
     return app
 
 
