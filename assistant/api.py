@@ -88,6 +88,8 @@ class SearchResult(PassageRef):
     chunk_id: str
     text: str
     score: float
+    start: int | None = Field(None, description="offset of the passage in the cleaned document text")
+    end: int | None = None
 
 
 class SearchResponse(BaseModel):
@@ -258,7 +260,8 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
         return SearchResponse(results=[SearchResult(
             chunk_id=h.chunk_id, document_id=h.document_id, title=h.metadata.get("title", ""),
             source_file=h.metadata.get("source_file", ""), section=h.metadata.get("section", ""), sector=h.sector,
-            page=h.metadata.get("page"), text=h.text, score=round(h.score, 5)) for h in hits])
+            page=h.metadata.get("page"), text=h.text, score=round(h.score, 5), start=h.metadata.get("start"),
+            end=h.metadata.get("end")) for h in hits])
 
     @app.get("/documents", dependencies=[Depends(read_access)], responses=ERRORS)
     def documents() -> dict:
