@@ -7,6 +7,7 @@ import os
 
 import httpx
 import streamlit as st
+from httpx_sse import connect_sse
 
 API_URL = os.environ.get("VRAAGBAAK_API_URL", "http://127.0.0.1:8000").rstrip("/")
 API_KEY = os.environ.get("VRAAGBAAK_READ_KEY") or os.environ.get("VRAAGBAAK_API_KEY")
@@ -60,23 +61,21 @@ def stream_answer(payload: dict, placeholder) -> dict | None:
     """Reads the SSE stream; shows the text as it arrives; returns the final event."""
     text, final = "", None
     try:
-        with httpx.stream("POST", f"{API_URL}/ask/stream", json=payload, timeout=120, headers=HEADERS) as r:
+        with httpx.Client(timeout=120, headers=HEADERS) as client, \
+                connect_sse(client, "POST", f"{API_URL}/ask/stream", json=payload) as source:
+            r = source.response
             if r.status_code >= 400:
                 r.read()
                 raise RuntimeError(f"{r.status_code}: {r.json().get('detail')}")
-            event = "message"
-            for line in r.iter_lines():
-                if line.startswith("event:"):
-                    event = line[6:].strip()
-                elif line.startswith("data:"):
-                    data = json.loads(line[5:])
-                    if event == "token":
-                        text += data["text"]
-                        placeholder.markdown(text + " ▌")
-                    elif event == "final":
-                        final = data
-                    elif event == "error":
-                        raise RuntimeError(data.get("detail", "fout"))
+            for sse in source.iter_sse():
+                data = json.loads(sse.data)
+                if sse.event == "token":
+                    text += data["text"]
+                    placeholder.markdown(text + " ▌")
+                elif sse.event == "final":
+                    final = data
+                elif sse.event == "error":
+                    raise RuntimeError(data.get("detail", "fout"))
     except httpx.HTTPError as exc:
         raise ApiDown(str(exc)) from exc
     return final
