@@ -45,6 +45,25 @@ class OpenAIError(Exception):
         return {"error": {"message": self.message, "type": kind, "param": self.param, "code": self.code}}
 
 
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Ongeldig verzoek"},
+    401: {"model": ErrorBody, "description": "API-sleutel ontbreekt of is ongeldig"},
+    404: {"model": ErrorBody, "description": "Onbekend model"},
+    503: {"model": ErrorBody, "description": "Index niet klaar: voer `vraagbaak ingest` uit"},
+}
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -161,17 +180,19 @@ def _guarded(events: Iterator[str]) -> Iterator[dict[str, str]]:
 def openai_router(get_engine: Callable[[], Any], read_access: Callable[..., None]) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["OpenAI-compatibel"], dependencies=[Depends(read_access)])
 
-    @router.get("/models")
+    @router.get("/models", responses=ERRORS)
     def models() -> dict[str, Any]:
         return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "vraagbaak"}]}
 
-    @router.get("/models/{model_id}")
+    @router.get("/models/{model_id}", responses=ERRORS)
     def model(model_id: str) -> dict[str, Any]:
         if model_id != MODEL_ID:
             raise OpenAIError(404, f"Model '{model_id}' bestaat niet; gebruik '{MODEL_ID}'.", code="model_not_found")
         return {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "vraagbaak"}
 
-    @router.post("/chat/completions", responses={200: {"content": {"text/event-stream": {}}}})
+    @router.post("/chat/completions", responses={200: {"content": {"text/event-stream": {}},
+                                                           "description": "Antwoord, of Server-Sent Events bij stream"},
+                                                     **ERRORS})
     def chat_completions(req: ChatCompletionRequest):
         if req.model != MODEL_ID:
             raise OpenAIError(404, f"Model '{req.model}' bestaat niet; gebruik '{MODEL_ID}'.", code="model_not_found",
