@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 from sse_starlette import EventSourceResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.store import EmbeddingModelMismatch
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -211,8 +212,8 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
                   for e in exc.errors()]
         return error(r, 422, errors)
 
-    @app.exception_handler(HTTPException)
-    async def _http(r: Request, exc: HTTPException):
+    @app.exception_handler(StarletteHTTPException)  # also FastAPI's own (e.g. an unparseable body)
+    async def _http(r: Request, exc: StarletteHTTPException):
         return error(r, exc.status_code, exc.detail)
 
     @app.exception_handler(Exception)

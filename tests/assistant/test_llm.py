@@ -63,8 +63,9 @@ def test_follow_up_is_condensed_by_the_model(settings, retriever, llm_url):
     assert condensed and "\n" not in condensed and condensed == (raw.splitlines()[0].strip()[:500] if raw else
                                                                   "En bij de provincies?")
     a = e.ask("En bij de provincies?", history=history, top_k=2)
-    assert len(recorder.outputs) == 3  # condensed again, then answered from the condensed question's passages
-    assert a.answer and (a.mode == "llm" or a.notice)
+    # condensed again, then (unless the condensed question finds no evidence) answered from its passages
+    assert len(recorder.outputs) == (2 if a.abstained else 3)
+    assert a.answer and (a.abstained or a.mode == "llm" or a.notice)
 
 
 def test_a_cited_answer_is_validated_and_kept(settings, retriever, llm_url):
