@@ -144,7 +144,7 @@ def llama_server(log_path: Path):
     passive OpenMP wait: on a busy 2-core machine spinning threads make it many times slower."""
     port = free_port()
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", smollm2_gguf(), "--host", "127.0.0.1",
-           "--port", str(port), "--n_ctx", "4096", "--n_threads", "1"]
+           "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"]
     env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
     with serving(cmd, f"http://127.0.0.1:{port}/v1/models", log_path, env=env, timeout=120):
         yield f"http://127.0.0.1:{port}/v1"

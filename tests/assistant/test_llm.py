@@ -22,13 +22,13 @@ from tests.conftest import llama_server
 pytestmark = pytest.mark.slow
 
 RIJK = "Hoeveel extra banen moet de sector Rijk in 10 jaar realiseren?"
-TEXT = r"[^\n\[\]]{20,140}"  # free text without brackets, bounded so a tiny model always finishes
+TEXT = r"[^\n\[\]]{10,60}"  # free text without brackets, bounded so a tiny model always finishes
 
 
-def model(url: str, grammar: str | None = None, timeout: float = 120, **kw) -> ChatOpenAI:
+def model(url: str, grammar: str | None = None, timeout: float = 300, **kw) -> ChatOpenAI:
     extra = {"extra_body": {"grammar": grammar}} if grammar else {}
     return ChatOpenAI(base_url=url, model="smollm2", api_key="niet-nodig", timeout=timeout, max_retries=0,
-                      temperature=0, max_tokens=64, **extra, **kw)
+                      temperature=0, max_tokens=40, **extra, **kw)
 
 
 def engine_with(settings, retriever, chat_model) -> Vraagbaak:
@@ -51,7 +51,7 @@ class Recorder(BaseCallbackHandler):
 
 
 def test_follow_up_is_condensed_by_the_model(settings, retriever, llm_url):
-    s = settings.model_copy(update={"llm_base_url": llm_url, "llm_model": "smollm2", "llm_max_tokens": 48,
+    s = settings.model_copy(update={"llm_base_url": llm_url, "llm_model": "smollm2", "llm_max_tokens": 32,
                                     "llm_timeout_s": 300})
     e = Vraagbaak(s, retriever)
     recorder = Recorder()
