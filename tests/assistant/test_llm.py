@@ -78,10 +78,10 @@ def test_a_cited_answer_is_validated_and_kept(settings, retriever, llm_url):
     assert e.document(c.document_id)["text"][c.start:c.end] == c.quote
 
 
-def test_the_answer_chain_is_one_runnable(engine, retriever, llm_url):
+def test_the_answer_chain_is_one_runnable(retriever, llm_url):
     answerer = LLMAnswerer(model(llm_url, f'root ::= {TEXT} " [2]."'))
     hits = retriever.search(RIJK, k=2)
-    text, citations = answerer.chain(engine.answerer.scorer.analyzer).invoke({"question": RIJK, "hits": hits})
+    text, citations = answerer.chain(retriever.lexical.analyzer).invoke({"question": RIJK, "hits": hits})
     assert text.endswith("[1].") and citations[0].chunk_id == hits[1].chunk_id  # renumbered from [2]
 
 
@@ -97,7 +97,7 @@ def test_a_timeout_falls_back_with_a_notice(settings, retriever, llm_url):
     e = engine_with(settings, retriever, model(llm_url, timeout=0.01))
     a = e.ask(RIJK, top_k=2)
     assert a.mode == "extractive" and "3.340" in a.answer
-    assert "niet bereikbaar (APITimeoutError)" in a.notice
+    assert "niet bereikbaar (" in a.notice and "TimeoutError)" in a.notice
 
 
 def test_a_stopped_server_falls_back_with_a_notice(settings, retriever, tmp_path):
@@ -106,7 +106,7 @@ def test_a_stopped_server_falls_back_with_a_notice(settings, retriever, tmp_path
     # the server is stopped now
     a = e.ask(RIJK, top_k=2)
     assert a.mode == "extractive" and "3.340" in a.answer and a.citations
-    assert "niet bereikbaar (APIConnectionError)" in a.notice
+    assert "niet bereikbaar (" in a.notice and "ConnectionError)" in a.notice
 
 
 def test_streaming_through_ask_stream(settings, retriever, llm_url):
