@@ -13,8 +13,10 @@ from typing import Annotated, Literal
 from fastapi import Depends, FastAPI, File, Header, HTTPException, Path as PathParam, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
+from sse_starlette import EventSourceResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.store import EmbeddingModelMismatch
 
@@ -26,6 +28,7 @@ from .knelpunten import KnelpuntIndex, build_rows
 from .limits import RequestLimits, upload_key_label
 from . import timeline
 from .models import Answer, Citation, SourceRef, Turn
+from .openai_compat import OpenAIError, openai_router
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -92,6 +95,8 @@ class SearchResult(PassageRef):
     chunk_id: str
     text: str
     score: float
+    start: int | None = Field(None, description="offset of the passage in the cleaned document text")
+    end: int | None = None
 
 
 class SearchResponse(BaseModel):
@@ -263,43 +268,59 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
             keys = [k for k in (settings.read_key, settings.api_key) if k]
             token = x_api_key or (authorization[7:] if authorization and authorization.lower().startswith("bearer ") else None)
             if not token or not any(secrets.compare_digest(token, k) for k in keys):
-                raise HTTPException(401, "Ongeldige of ontbrekende API-sleutel (header X-API-Key).")
+                raise HTTPException(401, "Ongeldige of ontbrekende API-sleutel (header X-API-Key of Authorization: Bearer).")
 
     def write_access(x_api_key: Annotated[str | None, Header()] = None,
                      authorization: Annotated[str | None, Header()] = None) -> str:
         """The label of the upload key used (recorded with each upload)."""
         return upload_key_label(settings, {k: v for k, v in (("x-api-key", x_api_key), ("authorization", authorization)) if v})
 
+    def error(request: Request, status: int, detail) -> JSONResponse:
+        """``{"detail": ...}``, or OpenAI's error shape under /v1 (so OpenAI clients show the message)."""
+        if request.url.path.startswith("/v1/"):
+            if isinstance(detail, list):
+                detail = "; ".join(f"{'.'.join(e['loc'][1:]) or 'body'}: {e['msg']}" for e in detail)
+            code = {401: "invalid_api_key", 503: "index_not_ready"}.get(status, "invalid_request_error")
+            status = 400 if status == 422 else status
+            return JSONResponse(status_code=status, content=OpenAIError(status, str(detail), code=code).body())
+        return JSONResponse(status_code=status, content={"detail": detail})
+
+    @app.exception_handler(OpenAIError)
+    async def _openai(_r: Request, exc: OpenAIError):
+        return JSONResponse(status_code=exc.status, content=exc.body())
+
     @app.exception_handler(IndexNotReady)
-    async def _not_ready(_r: Request, exc: IndexNotReady):
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
+    async def _not_ready(r: Request, exc: IndexNotReady):
+        return error(r, 503, str(exc))
 
     @app.exception_handler(EmbeddingModelMismatch)
-    async def _mismatch(_r: Request, exc: EmbeddingModelMismatch):
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
+    async def _mismatch(r: Request, exc: EmbeddingModelMismatch):
+        return error(r, 503, str(exc))
 
     @app.exception_handler(InvalidFilter)
-    async def _bad_filter(_r: Request, exc: InvalidFilter):
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
+    async def _bad_filter(r: Request, exc: InvalidFilter):
+        return error(r, 422, str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_r: Request, exc: RequestValidationError):
+    async def _invalid(r: Request, exc: RequestValidationError):
         errors = [{"loc": [str(x) for x in e.get("loc", [])], "msg": e.get("msg", ""), "type": e.get("type", "")}
                   for e in exc.errors()]
-        return JSONResponse(status_code=422, content={"detail": errors})
+        return error(r, 422, errors)
 
-    @app.exception_handler(HTTPException)
-    async def _http(_r: Request, exc: HTTPException):
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+    @app.exception_handler(StarletteHTTPException)  # also FastAPI's own (e.g. an unparseable body)
+    async def _http(r: Request, exc: StarletteHTTPException):
+        resp = error(r, exc.status_code, exc.detail)
+        resp.headers.update(getattr(exc, "headers", None) or {})  # Retry-After with a 429
+        return resp
 
     @app.exception_handler(FeedbackFull)
-    async def _full(_r: Request, exc: FeedbackFull):
-        return JSONResponse(status_code=429, content={"detail": str(exc)})
+    async def _full(r: Request, exc: FeedbackFull):
+        return error(r, 429, str(exc))
 
     @app.exception_handler(Exception)
-    async def _crash(_r: Request, exc: Exception):
+    async def _crash(r: Request, exc: Exception):
         log.exception("onverwachte fout", exc_info=exc)
-        return JSONResponse(status_code=500, content={"detail": "Er ging iets mis aan onze kant. Probeer het opnieuw."})
+        return error(r, 500, "Er ging iets mis aan onze kant. Probeer het opnieuw.")
 
     @app.post("/ask", response_model=AskResponse, dependencies=[Depends(read_access)], responses=ERRORS)
     def ask(req: AskRequest) -> AskResponse:
@@ -311,7 +332,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
 
     @app.post("/ask/stream", dependencies=[Depends(read_access)],
               responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}, **ERRORS})
-    def ask_stream(req: AskRequest) -> StreamingResponse:
+    def ask_stream(req: AskRequest) -> EventSourceResponse:
         check_history(req.history, settings)
         engine = get_engine()
         filters = req.filters.model_dump(exclude_none=True) if req.filters else None
@@ -324,15 +345,14 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
                 for item in engine.stream(req.question, [h.model_dump() for h in req.history], filters, req.top_k):
                     if isinstance(item, Answer):
                         payload = to_response(item, (time.perf_counter() - t) * 1000).model_dump()
-                        yield f"event: final\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+                        yield {"event": "final", "data": json.dumps(payload, ensure_ascii=False)}
                     else:
-                        yield f"event: token\ndata: {json.dumps({'text': item}, ensure_ascii=False)}\n\n"
+                        yield {"event": "token", "data": json.dumps({"text": item}, ensure_ascii=False)}
             except Exception as exc:  # noqa: BLE001 - report in-band; headers are already sent
                 log.exception("stream failed")
-                yield f"event: error\ndata: {json.dumps({'detail': type(exc).__name__})}\n\n"
+                yield {"event": "error", "data": json.dumps({"detail": type(exc).__name__})}
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return EventSourceResponse(events(), sep="\n", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.get("/search", response_model=SearchResponse, dependencies=[Depends(read_access)], responses=ERRORS)
     def search(q: Annotated[str, Query(min_length=1, max_length=2000)], k: Annotated[int, Query(ge=1, le=20)] = 5,
@@ -344,7 +364,8 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
         return SearchResponse(results=[SearchResult(
             chunk_id=h.chunk_id, document_id=h.document_id, title=h.metadata.get("title", ""),
             source_file=h.metadata.get("source_file", ""), section=h.metadata.get("section", ""), sector=h.sector,
-            page=h.metadata.get("page"), text=h.text, score=round(h.score, 5)) for h in hits])
+            page=h.metadata.get("page"), text=h.text, score=round(h.score, 5), start=h.metadata.get("start"),
+            end=h.metadata.get("end")) for h in hits])
 
     @app.get("/documents", dependencies=[Depends(read_access)], responses=ERRORS)
     def documents() -> dict:
@@ -495,6 +516,7 @@ def create_app(settings: Settings | None = None, engine: Vraagbaak | None = None
         if got[0].source != "upload":
             raise HTTPException(409, f"'{document_id}' is een meegeleverd document; alleen uploads kunnen dit.")
 
+    app.include_router(openai_router(get_engine, read_access))
     return app
 
 

@@ -1,17 +1,23 @@
 """Optional LLM answers through LangChain (any OpenAI-compatible server), never less grounded than the default.
 
+The answer path is one LangChain chain: prompt | chat model | string parser | citation validation.
 The prompt allows only the numbered passages and demands [n] citations; passages are data, never
 instructions. Every citation in the output is checked against the passages: invalid numbers are
 dropped, and an answer left without a valid citation is rejected (the engine then falls back to the
-extractive answer).
+extractive answer). The engine calls the pieces (``answer``/``stream``, then ``validate``) so it can
+stream tokens before validating; ``chain`` is the same pieces composed, for callers that want one runnable.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from index.analysis import DutchAnalyzer
 from index.retriever import SearchHit
@@ -30,12 +36,42 @@ Regels:
 CONDENSE_PROMPT = """Herschrijf de laatste vraag van de gebruiker als één zelfstandige vraag in het Nederlands, met het onderwerp,
 de sector en de periode uit het gesprek erbij. Geef alleen de herschreven vraag."""
 
+ANSWER_TEMPLATE = ChatPromptTemplate.from_messages(
+    [("system", SYSTEM_PROMPT), ("human", "Passages:\n\n{passages}\n\nVraag: {question}")])
+CONDENSE_TEMPLATE = ChatPromptTemplate.from_messages(
+    [("system", CONDENSE_PROMPT), ("human", "{conversation}\nuser: {question}")])
+
 _MARK = re.compile(r"\[(\d{1,2})\]")
+
+
+def numbered_passages(hits: list[SearchHit]) -> str:
+    return "\n\n".join(
+        f"[{i}] ({h.metadata.get('title', '')} — {h.metadata.get('section', '')})\n<passage>\n{h.text}\n</passage>"
+        for i, h in enumerate(hits, 1))
+
+
+def _answer_inputs(x: dict[str, Any]) -> dict[str, str]:
+    return {"question": x["question"], "passages": numbered_passages(x["hits"])}
+
+
+def _condense_inputs(x: dict[str, Any]) -> dict[str, str]:
+    convo = "\n".join(f"{t['role']}: {t['content']}" for t in x["history"][-6:])
+    return {"conversation": convo, "question": x["question"]}
+
+
+def _first_line(text: str) -> str:
+    text = text.strip()
+    return text.splitlines()[0].strip()[:500] if text else ""
 
 
 class LLMAnswerer:
     def __init__(self, model: BaseChatModel):
         self.model = model
+        # {"question", "hits"} -> answer text
+        self.answer_chain: Runnable = RunnableLambda(_answer_inputs) | ANSWER_TEMPLATE | model | StrOutputParser()
+        # {"question", "history"} -> one standalone question ("" when the model gave nothing)
+        self.condense_chain: Runnable = (RunnableLambda(_condense_inputs) | CONDENSE_TEMPLATE | model
+                                         | StrOutputParser() | RunnableLambda(_first_line))
 
     @classmethod
     def from_settings(cls, settings) -> "LLMAnswerer":
@@ -43,31 +79,28 @@ class LLMAnswerer:
 
         model = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model,
                            api_key=settings.llm_api_key or "niet-nodig", timeout=settings.llm_timeout_s,
-                           max_retries=0, temperature=0)
+                           max_retries=0, temperature=0, max_tokens=settings.llm_max_tokens)
         return cls(model)
+
+    def chain(self, analyzer: DutchAnalyzer) -> Runnable:
+        """The whole answer path as one runnable: {"question", "hits"} -> (text, citations) or None."""
+        validate = RunnableLambda(lambda x: self.validate(x["text"], x["hits"], analyzer))
+        return RunnablePassthrough.assign(text=self.answer_chain) | validate
 
     @staticmethod
     def messages(question: str, hits: list[SearchHit]) -> list[BaseMessage]:
-        passages = "\n\n".join(
-            f"[{i}] ({h.metadata.get('title', '')} — {h.metadata.get('section', '')})\n<passage>\n{h.text}\n</passage>"
-            for i, h in enumerate(hits, 1))
-        return [SystemMessage(SYSTEM_PROMPT), HumanMessage(f"Passages:\n\n{passages}\n\nVraag: {question}")]
+        return ANSWER_TEMPLATE.format_messages(question=question, passages=numbered_passages(hits))
 
     def answer(self, question: str, hits: list[SearchHit]) -> str:
-        out = self.model.invoke(self.messages(question, hits))
-        return out.content if isinstance(out, AIMessage) else str(out)
+        return self.answer_chain.invoke({"question": question, "hits": hits})
 
     def stream(self, question: str, hits: list[SearchHit]) -> Iterator[str]:
-        for chunk in self.model.stream(self.messages(question, hits)):
-            text = chunk.content if isinstance(chunk.content, str) else ""
+        for text in self.answer_chain.stream({"question": question, "hits": hits}):
             if text:
                 yield text
 
     def condense(self, question: str, history: list[dict]) -> str:
-        convo = "\n".join(f"{t['role']}: {t['content']}" for t in history[-6:])
-        out = self.model.invoke([SystemMessage(CONDENSE_PROMPT), HumanMessage(f"{convo}\nuser: {question}")])
-        text = (out.content if isinstance(out, AIMessage) else str(out)).strip()
-        return text.splitlines()[0][:500] if text else question
+        return self.condense_chain.invoke({"question": question, "history": history}) or question
 
     @staticmethod
     def validate(text: str, hits: list[SearchHit], analyzer: DutchAnalyzer) -> tuple[str, list[Citation]] | None:

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout_s: float = 30.0
+    llm_max_tokens: int = 400
 
     # API
     api_key: str | None = None

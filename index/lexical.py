@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pickle
+import re
+import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import bm25s
@@ -48,35 +50,41 @@ class LexicalIndex:
         return cls(ids, analyzer, bm25, generation, df)
 
     def save(self, folder: Path) -> None:
+        """bm25s's own format (numpy arrays + JSON) in a fresh folder, then ``current.json`` switched to it: a
+        reader never sees a half-written index, and one that has the old arrays memory-mapped keeps them."""
         folder.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{self.generation}-{uuid.uuid4().hex[:8]}"
+        target = folder / name
+        target.mkdir()
+        if self.bm25 is not None:
+            self.bm25.save(str(target), show_progress=False)
+        (target / "chunks.json").write_text(json.dumps(
+            {"ids": self.ids, "vocab": sorted(self.analyzer.vocabulary), "df": self.df, "empty": self.bm25 is None}))
         # a unique temp name per writer: concurrent saves (two jobs, two workers) never share a temp file
-        for name, payload in (("index.pkl", pickle.dumps(
-                {"ids": self.ids, "vocab": sorted(self.analyzer.vocabulary), "bm25": self.bm25,
-                 "generation": self.generation, "df": self.df}, protocol=pickle.HIGHEST_PROTOCOL)),
-                ("generation.json", json.dumps({"generation": self.generation}).encode())):
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(payload)
-                os.replace(tmp, folder / name)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".current.", suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps({"generation": self.generation, "dir": name}))
+        os.replace(tmp, folder / "current.json")
+        for old in folder.iterdir():  # only older generations: a concurrent writer of this one keeps its folder
+            gen = re.match(r"gen-(\d+)-", old.name)
+            if (gen and int(gen.group(1)) < self.generation) or old.name in ("index.pkl", "generation.json"):
+                shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
-        path = folder / "index.pkl"
-        if not path.exists():
+        """The saved index with its score arrays memory-mapped, or None when missing or unreadable (rebuilt)."""
+        pointer = folder / "current.json"
+        if not pointer.exists():
             return None
         try:
-            with path.open("rb") as fh:
-                raw = pickle.load(fh)  # our own file under var/, written by save()
-        except Exception as exc:  # noqa: BLE001 - a torn or old file is rebuilt
+            current = json.loads(pointer.read_text())
+            target = folder / current["dir"]
+            raw = json.loads((target / "chunks.json").read_text())
+            bm25 = None if raw["empty"] else bm25s.BM25.load(str(target), mmap=True, show_progress=False)
+        except Exception as exc:  # noqa: BLE001 - a torn or old index is rebuilt
             log.warning("BM25-index onleesbaar (%s); wordt opnieuw opgebouwd", exc)
             return None
-        if "df" not in raw:
-            return None
-        return cls(raw["ids"], DutchAnalyzer(raw["vocab"]), raw["bm25"], raw["generation"], raw["df"])
+        return cls(raw["ids"], DutchAnalyzer(raw["vocab"]), bm25, current["generation"], raw["df"])
 
     def query_tokens(self, text: str) -> list[str]:
         return self.analyzer.tokens(text)

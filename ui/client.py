@@ -7,6 +7,7 @@ import time
 from typing import Any, Callable, Iterator
 
 import httpx
+from httpx_sse import connect_sse
 
 API_URL = os.environ.get("VRAAGBAAK_API_URL", "http://127.0.0.1:8000").rstrip("/")
 READ_KEY = os.environ.get("VRAAGBAAK_READ_KEY") or os.environ.get("VRAAGBAAK_API_KEY")
@@ -74,21 +75,19 @@ def call(method: str, path: str, key: str | None = None, timeout: float = 60, **
 
 
 def stream_ask(payload: dict) -> Iterator[tuple[str, dict]]:
-    """POST /ask/stream: yields ("token", {"text"}) events, then ("final", response)."""
-    event = "message"
+    """POST /ask/stream (Server-Sent Events, read with httpx-sse): yields ("token", {"text"}), then ("final", response)."""
     try:
-        with httpx.stream("POST", f"{API_URL}/ask/stream", json=payload, timeout=120, headers=_headers()) as r:
+        with httpx.Client(timeout=120, headers=_headers()) as http, \
+                connect_sse(http, "POST", f"{API_URL}/ask/stream", json=payload) as source:
+            r = source.response
             if r.status_code >= 400:
                 r.read()
                 _raise_for(r)
-            for line in r.iter_lines():
-                if line.startswith("event:"):
-                    event = line[6:].strip()
-                elif line.startswith("data:"):
-                    data = json.loads(line[5:])
-                    if event == "error":
-                        raise ApiError(500, data.get("detail"))
-                    yield event, data
+            for sse in source.iter_sse():
+                data = json.loads(sse.data)
+                if sse.event == "error":
+                    raise ApiError(500, data.get("detail"))
+                yield sse.event, data
     except httpx.HTTPError as exc:
         raise ApiDown() from exc
 

@@ -87,7 +87,7 @@ def test_search(client):
     results = r.json()["results"]
     assert len(results) == 3 and all(x["sector"] == "umc" for x in results)
     assert set(results[0]) == {"chunk_id", "document_id", "title", "source_file", "section", "sector", "page", "text",
-                               "score"}
+                               "score", "start", "end"}
     assert client.get("/search", params={"q": "x", "k": 50}).status_code == 422
     assert client.get("/search", params={"q": " "}).status_code == 422
     assert client.get("/search", params={"q": "x", "sector": "bakkers"}).status_code == 422

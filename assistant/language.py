@@ -1,0 +1,28 @@
+"""Language of a question, by py3langid (a trained n-gram classifier) restricted to Dutch and English.
+
+The corpus is Dutch and some users ask in English; the only decision the assistant needs is "English or not".
+Restricting the classifier to those two languages keeps short questions from being called Afrikaans or Frisian.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import LanguageIdentifier, MODEL_FILE
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(["nl", "en"])
+    return ident
+
+
+def language(text: str) -> str:
+    """``"nl"`` or ``"en"``; text without letters counts as Dutch."""
+    if not any(ch.isalpha() for ch in text):
+        return "nl"
+    lang, _prob = _identifier().classify(text)
+    return lang
+
+
+def is_english(text: str) -> bool:
+    return language(text) == "en"
