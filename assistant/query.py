@@ -19,10 +19,10 @@ from index.analysis import DUTCH_STOPWORDS, DutchAnalyzer, raw_tokens
 from index.thesaurus import Thesaurus
 from ingest.sectors import SectorVocabulary
 
+from .language import is_english
+
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _COUNT_NOUN = re.compile(r"\b(?:hoeveel|how\s+many|aantal|number\s+of)\s+(?:extra\s+|nieuwe\s+|new\s+)?([a-zà-ÿ-]{4,})", re.I)
-_ENGLISH = re.compile(r"\b(the|what|which|who|how|did|does|have|has|were|was|of|in|many|much|must|are|is|do|for|and|"
-                      r"to|with|there|since|when|why|main|about|they|their)\b", re.I)
 REAL_WORD_ZIPF = 2.0  # wordfreq's log scale: 2 is about once per ten million words
 INTENTS = ("overview", "results", "knelpunt", "solution", "compare", "count", "amount", "when", "percent", "why",
            "how", "define", "who", "which")
@@ -75,11 +75,6 @@ def _cue_pattern(cue: str) -> str:
     if cue.endswith("*"):
         return rf"(?<![\w]){re.escape(cue[:-1])}"
     return rf"(?<![\w]){re.escape(cue.strip())}(?![\w])"
-
-
-def is_english(text: str) -> bool:
-    words = re.findall(r"[a-zA-Z]+", text)
-    return bool(words) and len(_ENGLISH.findall(text)) / len(words) >= 0.2
 
 
 class TypoRepair:
