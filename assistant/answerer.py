@@ -198,33 +198,42 @@ class ExtractiveAnswerer:
             return Composition("", [], [], "sectoroverzicht")
         return Composition("\n\n".join(parts), citer.citations, used, "sectoroverzicht")
 
-    # -- knelpunten -----------------------------------------------------------------------
-    def knelpunten(self, q: Query, units: list[Unit], limit: int = 4) -> Composition:
-        """Each knelpunt (one per section of the documents' knelpunt passages) with its proposed solution."""
-        groups: "OrderedDict[tuple[str, str], list[Unit]]" = OrderedDict()
-        for u in units:
-            groups.setdefault((u.document_id, u.hit.metadata.get("section", "")), []).append(u)
-        items = []
-        for (_doc, section), us in groups.items():
-            us = sorted(us, key=lambda u: u.start)
-            problems = sorted((u for u in us[:4] if u.role != "oplossing" and not u.features.get("solution")),
-                              key=lambda u: -u.score)
-            solutions = [u for u in us if u.role == "oplossing" or self.scorer.cues.found("solution_markers", u.text)]
-            if not problems:
-                continue
-            items.append((max(u.score for u in us), section, problems[0], solutions[0] if solutions else None))
-        items.sort(key=lambda it: -it[0])
-        citer = Citer()
+    # -- knelpunten ----------------------------------------------------------------------
+    def knelpunten(self, rows, names: dict[str, str], limit: int = 5) -> Composition:
+        """Each knelpunt of the table built at ingest (ingest/knelpunten.py): the sentence that states it and
+        its proposed solution, each quoted; a knelpunt named in two documents appears once."""
+        citations: list[Citation] = []
         lines = ["De documenten noemen deze knelpunten:"]
-        used: list[Unit] = []
-        for _score, section, problem, solution in items[:limit]:
-            label = section.split("›")[-1].strip()
-            line = f"- **{label}** ({frame_of(problem)}): {as_sentence(problem.text)} [{citer.cite(problem)}]"
-            used.append(problem)
-            if solution is not None and solution is not problem:
-                line += f" Voorgestelde oplossing: {as_sentence(solution.text)} [{citer.cite(solution)}]"
-                used.append(solution)
-            lines.append(line)
+        for row in rows[:limit]:
+            problem = next((q for q in row.quotes if q["role"] == "knelpunt"), None)
+            solution = next((q for q in row.quotes if q["role"] == "oplossing"), None)
+            if problem is None:
+                continue
+            parts = [f"- **{row.title}** ({names.get(row.document_id) or row.document_title}): "
+                     f"{as_sentence(first_sentence(problem['text']))} [{_cite(citations, row, problem)}]"]
+            if solution is not None:
+                parts.append(f"Voorgestelde oplossing: {as_sentence(first_sentence(solution['text']))} "
+                             f"[{_cite(citations, row, solution)}]")
+            lines.append(" ".join(parts))
         if len(lines) == 1:
             return Composition("", [], [], "knelpunten")
-        return Composition("\n".join(lines), citer.citations, used, "knelpunten")
+        return Composition("\n".join(lines), citations, [], "knelpunten")
+
+
+def first_sentence(text: str) -> str:
+    from ingest.sentences import sentence_spans
+
+    spans = sentence_spans(text)
+    return text[spans[0][0]:spans[0][1]] if spans else text
+
+
+def _cite(citations: list[Citation], row, quote: dict) -> int:
+    """A citation of the knelpunt's passage: only its first sentence is quoted, with exact offsets."""
+    text = first_sentence(quote["text"])
+    offset = quote["text"].find(text)
+    n = len(citations) + 1
+    citations.append(Citation(n=n, document_id=row.document_id, title=row.document_title, source_file="",
+                              section=row.section, sector=row.sector, date=row.date, quote=text,
+                              start=quote["start"] + offset, end=quote["start"] + offset + len(text),
+                              alternates=list(row.also_in)))
+    return n

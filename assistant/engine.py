@@ -25,6 +25,7 @@ from .abstention import ABSTAIN_FEATURES, AbstentionPolicy, Verdict
 from .answerer import Citer, Composition, ExtractiveAnswerer, as_sentence, frame_of
 from .evidence import UNIT_FEATURES, EvidenceScorer, Unit, units_of
 from .followup import FollowUpResolver
+from .knelpunten import build_rows
 from .models import Answer
 from .query import IntentCues, Query, QueryUnderstanding
 from .ranking import boost_for
@@ -194,7 +195,7 @@ class Vraagbaak:
         if q.sectors and (q.has("overview") or q.has("results")) and not pointed and not specific \
                 and not q.has("knelpunt"):
             return "overview"
-        if q.has("knelpunt") and not q.sectors and not (pointed - {"define"}) and len(specific) <= 1 \
+        if q.has("knelpunt") and not q.sectors and not (pointed - {"define"}) and len(specific) <= 2 \
                 and (q.has("which") or q.has("define")):
             return "knelpunten"
         return "direct"
@@ -284,11 +285,11 @@ class Vraagbaak:
                 if got.text:
                     return got
         if shape == "knelpunten":
-            kn = [SearchHit(chunk_id=c, text=self.retriever.text_of(c), metadata=m, score=0.0)
-                  for c, m in self.retriever.chunks().items() if m.get("knelpunt") and flt.accepts(m)]
-            vectors = self.retriever.unit_vectors([h.chunk_id for h in kn])
-            kunits = [u for i, h in enumerate(kn) for u in units_of(h, i, self.scorer.analyzer, vectors.get(h.chunk_id, []))]
-            got = self.answerer.knelpunten(q, self.scorer.score(kunits, q, self._query_vector(q)))
+            rows = [r for r in build_rows(self.store.documents())
+                    if (not flt.document_id or r.document_id in flt.document_id)
+                    and (not flt.sector or r.sector in flt.sector)]
+            names = {m.get("document_id"): m.get("cite_as") for m in self.retriever.chunks().values() if m.get("cite_as")}
+            got = self.answerer.knelpunten(rows, names)
             if got.text:
                 return got
         return self.answerer.direct(q, units)

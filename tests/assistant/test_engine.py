@@ -118,15 +118,11 @@ def test_sector_overview_folds_repeats(engine):
     assert len(quotes) == len(set(quotes))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: evidence.is_repeat folds '88 ... 109,53 fte' (2016) as a repeat of "
-                                       "'41 ... 49,78 fte' (2015): unit vectors 0.952 > 0.95; see report")
 def test_sector_overview_keeps_a_newer_figure(engine):
     a = engine.ask("Wat heeft de sector Provincies gedaan?")
     assert "49,78" in a.answer and "109,53" in a.answer
 
 
-@pytest.mark.xfail(strict=True, reason="bug: 'wij' is no stop word, so it counts as a specific content word and "
-                                       "the README's overview example gets a direct answer; see report")
 def test_an_alias_in_the_users_voice_gets_the_overview(engine):
     a = engine.ask("wij als IPO: wat hebben we gedaan?")
     assert a.intent == "sectoroverzicht"
@@ -162,9 +158,6 @@ def test_knelpunten_are_listed_with_solutions(engine):
     assert_citations_valid(engine, a)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the knelpunten list ranks passages that say the word 'knelpunten' "
-                                       "above the documents' own problems (Probleem 1/2), and 'Wat zijn de ... "
-                                       "knelpunten?' gets a direct answer; see report")
 @pytest.mark.parametrize("question", ["Welke knelpunten zijn er?", "Wat zijn de grootste ervaren knelpunten?"])
 def test_the_knelpunten_list_names_the_documents_problems(engine, question):
     a = engine.ask(question)
@@ -231,8 +224,6 @@ def test_the_abstention_says_what_is_missing(engine, question, missing):
     assert missing in reason
 
 
-@pytest.mark.xfail(strict=True, reason="bug: AbstentionPolicy.missing names a stop word ('Hoeveel', 'Waarom') "
-                                       "as a word the documents lack; see report")
 @pytest.mark.parametrize("question", ["Hoeveel garantiebanen heeft de sector Gemeenten in 2019 gerealiseerd?",
                                       "Waarom heeft de bouwsector geen garantiebanen?"])
 def test_what_is_missing_is_never_a_question_word(engine, question):

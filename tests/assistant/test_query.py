@@ -42,8 +42,6 @@ def test_a_corpus_word_is_never_repaired(understand, word):
     assert word in q.search_text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: TypoRepair 'repairs' correct Dutch words the corpus happens to lack "
-                                       "(begroting -> vergroting, realiseerde -> gerealiseerde); see report")
 @pytest.mark.parametrize("word", ["begroting", "realiseerde", "bereikten"])
 def test_a_correct_dutch_word_the_corpus_lacks_is_not_repaired(understand, word):
     q = understand(f"Wat zeggen de documenten over {word}?")
