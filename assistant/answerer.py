@@ -18,6 +18,8 @@ from .models import Citation, SourceRef
 from .query import Query
 
 _BULLET = re.compile(r"^\s*[•◦▪\-–*]\s*")
+_FIGURE = re.compile(r"\d+[.,]\d+|\d+\s?%|\b\d{2,}\b(?!\s*(?:januari|februari|maart|april|mei|juni|juli|augustus|"
+                     r"september|oktober|november|december))")
 
 
 @dataclass
@@ -177,8 +179,8 @@ class ExtractiveAnswerer:
             picked: list[Unit] = []
             for role, limit in wanted:
                 pool = [u for u in new if (u.role == "gevolgen") == (role == "gevolgen")]
-                if role == "gevolgen":  # a result with a figure says more than one without
-                    pool.sort(key=lambda u: (not re.search(r"\d", u.text), -u.score))
+                if role == "gevolgen":  # a result with a figure (a count, a share) says more than one without
+                    pool.sort(key=lambda u: (not _FIGURE.search(u.text), -u.score))
                 picked.extend(pool[:limit])
             if not picked and not folded:
                 continue

@@ -6,10 +6,10 @@ or another worker's ingest).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 import uuid
@@ -51,24 +51,25 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         """bm25s's own format (numpy arrays + JSON) in a fresh folder, then ``current.json`` switched to it: a
-        reader never sees a half-written index, and one that has the old arrays memory-mapped keeps them."""
+        reader never sees a half-written index, and one that has the old arrays memory-mapped keeps them.
+        Writers (two jobs, two workers) take turns on a lock file, so one never removes another's folder."""
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"gen-{self.generation}-{uuid.uuid4().hex[:8]}"
-        target = folder / name
-        target.mkdir()
-        if self.bm25 is not None:
-            self.bm25.save(str(target), show_progress=False)
-        (target / "chunks.json").write_text(json.dumps(
-            {"ids": self.ids, "vocab": sorted(self.analyzer.vocabulary), "df": self.df, "empty": self.bm25 is None}))
-        # a unique temp name per writer: concurrent saves (two jobs, two workers) never share a temp file
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".current.", suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps({"generation": self.generation, "dir": name}))
-        os.replace(tmp, folder / "current.json")
-        for old in folder.iterdir():  # only older generations: a concurrent writer of this one keeps its folder
-            gen = re.match(r"gen-(\d+)-", old.name)
-            if (gen and int(gen.group(1)) < self.generation) or old.name in ("index.pkl", "generation.json"):
-                shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
+        with open(folder / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            name = f"gen-{self.generation}-{uuid.uuid4().hex[:8]}"
+            target = folder / name
+            target.mkdir()
+            if self.bm25 is not None:
+                self.bm25.save(str(target), show_progress=False)
+            (target / "chunks.json").write_text(json.dumps(
+                {"ids": self.ids, "vocab": sorted(self.analyzer.vocabulary), "df": self.df, "empty": self.bm25 is None}))
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".current.", suffix=".tmp")
+            with os.fdopen(fd, "w") as fh:
+                fh.write(json.dumps({"generation": self.generation, "dir": name}))
+            os.replace(tmp, folder / "current.json")
+            for old in folder.iterdir():
+                if old.name != name and (old.name.startswith("gen-") or old.name in ("index.pkl", "generation.json")):
+                    shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":

@@ -153,9 +153,10 @@ def collapse_repeats(hits: list[SearchHit]) -> list[SearchHit]:
 
 class HybridRetriever:
     def __init__(self, config: IndexConfig, weights: FusionWeights | None = None, store: ChromaStore | None = None,
-                 reranker: str | None = None, trust_uploads: bool = False):
+                 reranker: str | None = None, trust_uploads: bool | None = None):
         self.config = config
-        self.trust_uploads = trust_uploads  # False: an upload answers only once an operator marked it trusted
+        # False: an upload answers only once an operator marked it trusted (default: the config's setting)
+        self.trust_uploads = getattr(config, "trust_uploads", False) if trust_uploads is None else trust_uploads
         self.weights = weights or FusionWeights()
         self.store = store or ChromaStore(config)
         self.fusion = RankFusion(self.weights.rrf_k)

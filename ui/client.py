@@ -92,6 +92,23 @@ def stream_ask(payload: dict) -> Iterator[tuple[str, dict]]:
         raise ApiDown() from exc
 
 
+_OUTCOME_WORDS = {"added": "nieuw", "updated": "bijgewerkt", "unchanged": "ongewijzigd", "refused": "geweigerd",
+                  "failed": "mislukt", "deleted": "verwijderd"}
+
+
+def job_report(state: dict) -> dict:
+    """A finished ingestion job as the page shows it: '1 nieuw, 1 geweigerd: <why>'."""
+    outcomes = state.get("outcomes") or []
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        word = _OUTCOME_WORDS.get(o.get("outcome", ""), o.get("outcome", ""))
+        counts[word] = counts.get(word, 0) + 1
+    summary = ", ".join(f"{n} {word}" for word, n in counts.items()) or "Niets verwerkt."
+    failed = [[o.get("file") or "bestand", f"{o.get('file') or 'bestand'}: {o.get('detail')}"]
+              for o in outcomes if int(o.get("status", 200)) >= 400]
+    return {**state, "summary": summary, "failed": failed}
+
+
 def upload(files: list[tuple[str, bytes]], key: str, progress: Callable[[float, str], None],
            poll_s: float = 0.5, max_polls: int = 1200, http: httpx.Client | None = None) -> dict:
     """POST /documents; a 200 is the ingest report itself, a 202 ``{job_id}`` is polled at GET /jobs/{id}."""
@@ -118,7 +135,7 @@ def upload(files: list[tuple[str, bytes]], key: str, progress: Callable[[float, 
         status = state.get("status", "")
         if status in ("done", "completed", "finished", "succeeded"):
             progress(1.0, "Klaar.")
-            return state.get("result") or state.get("report") or state
+            return job_report(state)
         if status in ("failed", "error"):
             raise ApiError(400, state.get("error") or state.get("detail") or "Het verwerken is mislukt.")
         frac = state.get("progress")

@@ -86,6 +86,8 @@ def _upload() -> None:
                 return
             documents.clear()
             st.success(report.get("summary") or "Het document is toegevoegd.")
+            st.info("Een geüpload document telt pas mee in antwoorden nadat een beheerder het vertrouwt "
+                    "(`vraagbaak trust ID`).")
             for name, reason in report.get("failed", []):
                 st.warning(reason)
 
