@@ -33,11 +33,15 @@ def test_upload_202_polls_the_job_with_progress():
         polls["n"] += 1
         if polls["n"] < 3:
             return httpx.Response(200, json={"status": "running", "progress": 0.3 * polls["n"]})
-        return httpx.Response(200, json={"status": "done", "result": {"summary": "1 nieuw"}})
+        return httpx.Response(200, json={"status": "done", "outcomes": [
+            {"file": "a.md", "status": 201, "outcome": "added", "detail": "toegevoegd"},
+            {"file": "b.md", "status": 409, "outcome": "refused", "detail": "zelfde inhoud als een ander document"}]})
 
     steps = []
-    report = client.upload([("a.md", b"x")], "k", lambda f, m: steps.append(f), poll_s=0, http=_http(handler))
-    assert report == {"summary": "1 nieuw"} and polls["n"] == 3
+    report = client.upload([("a.md", b"x"), ("b.md", b"x")], "k", lambda f, m: steps.append(f), poll_s=0,
+                           http=_http(handler))
+    assert report["summary"] == "1 nieuw, 1 geweigerd" and polls["n"] == 3
+    assert report["failed"] == [["b.md", "b.md: zelfde inhoud als een ander document"]]
     assert steps == sorted(steps) and steps[-1] == 1.0
 
 
