@@ -43,11 +43,10 @@ class Filters(BaseModel):
     model_config = {"extra": "forbid"}
 
 
-class AskRequest(BaseModel):
+class QuestionIn(BaseModel):
+    """A question as people type it: 1–2,000 characters, not only spaces."""
+
     question: str = Field(min_length=1, max_length=2000)
-    history: list[Turn] = Field(default_factory=list, max_length=20)
-    filters: Filters | None = None
-    top_k: int | None = Field(default=None, ge=1, le=20)
 
     model_config = {"extra": "forbid"}
 
@@ -57,6 +56,12 @@ class AskRequest(BaseModel):
         if not v.strip():
             raise ValueError("de vraag is leeg")
         return v
+
+
+class AskRequest(QuestionIn):
+    history: list[Turn] = Field(default_factory=list, max_length=20)
+    filters: Filters | None = None
+    top_k: int | None = Field(default=None, ge=1, le=20)
 
 
 class PassageRef(BaseModel):
@@ -125,17 +130,8 @@ class ConversationIn(BaseModel):
     model_config = {"extra": "forbid"}
 
 
-class KnelpuntAskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2000)
-
-    model_config = {"extra": "forbid"}
-
-    @field_validator("question")
-    @classmethod
-    def not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("de vraag is leeg")
-        return v
+class KnelpuntAskRequest(QuestionIn):
+    pass
 
 
 class JobAccepted(BaseModel):

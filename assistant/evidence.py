@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from index.analysis import DutchAnalyzer, raw_tokens
+from index.analysis import DutchAnalyzer
 from index.retriever import SearchHit
 from ingest.chunker import normalise_for_search
 from ingest.sectors import SectorVocabulary

@@ -13,23 +13,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from index.store import DocumentRecord
+from ingest.knelpunten import Knelpunt
 
 from .models import Answer, Citation, SourceRef
 
 
 @dataclass
-class KnelpuntRow:
-    knelpunt_id: str
-    title: str
-    description: str
-    cause: str
-    solution: str
-    document_id: str
-    document_title: str
-    date: str | None
-    sector: str | None
-    section: str
-    quotes: list[dict]
+class KnelpuntRow(Knelpunt):
+    """A knelpunt as ingest found it (quotes as stored: dicts), plus the later documents that name it too."""
+
+    quotes: list[dict] = field(default_factory=list)
     also_in: list[SourceRef] = field(default_factory=list)
 
     @property

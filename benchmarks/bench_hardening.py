@@ -15,7 +15,6 @@ import os
 import random
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ import httpx
 
 from assistant.settings import PROJECT_ROOT, Settings
 
-from .common import pct, rss_mb
+from .common import pct, rss_mb, start_api
 
 KEY = {"X-API-Key": "bench-sleutel"}
 QUESTIONS = ["Wat heeft de sector Gemeenten gedaan?", "Hoeveel extra banen moet de sector Rijk realiseren?",
@@ -110,16 +109,9 @@ def main() -> None:
                VRAAGBAAK_TRUST_UPLOADS="true")
     if settings.embedding_cache_dir:
         env["VRAAGBAAK_EMBEDDING_CACHE_DIR"] = str(settings.embedding_cache_dir)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.api:app_factory", "--factory", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=PROJECT_ROOT, env=env)
+    proc = start_api(port, env)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/health", timeout=2).json().get("ready"):
-                    break
-            except (httpx.HTTPError, ValueError):
-                time.sleep(0.3)
         with httpx.Client(base_url=url, timeout=120) as c:
             asks(c, 10)  # warm
             idle = asks(c, args.idle_asks)

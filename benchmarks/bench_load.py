@@ -9,17 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 
 import httpx
 
-from assistant.settings import PROJECT_ROOT
 from evals.gold import load_gold
 
-from .common import pct, peak_rss_mb, rss_mb
+from .common import pct, peak_rss_mb, rss_mb, start_api
 
 MAX_REQUESTS = 50_000
 
@@ -44,17 +41,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.api:app_factory", "--factory", "--host",
-                             "127.0.0.1", "--port", str(port), "--workers", str(args.workers), "--log-level", "warning"],
-                            cwd=PROJECT_ROOT, env=dict(os.environ, VRAAGBAAK_ASK_RATE_PER_MIN="0"))
+    proc = start_api(port, dict(os.environ, VRAAGBAAK_ASK_RATE_PER_MIN="0"), workers=args.workers)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/health", timeout=2).json().get("ready"):
-                    break
-            except (httpx.HTTPError, ValueError):
-                time.sleep(0.3)
         questions = [q for q in load_gold() if not q.history]
         httpx.post(f"{url}/ask", json={"question": questions[0].question}, timeout=60)  # warm
         latencies: list[float] = []

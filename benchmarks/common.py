@@ -28,3 +28,25 @@ def rss_mb(pid: int | None = None) -> float:
 def peak_rss_mb(pid: int | None = None) -> float:
     """Peak resident memory of a process in MB."""
     return _status_mb("VmHWM", pid)
+
+
+def start_api(port: int, env: dict, workers: int = 1):
+    """A real uvicorn serving the API on 127.0.0.1:``port``, returned once /health says the index is ready."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from assistant.settings import PROJECT_ROOT
+
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.api:app_factory", "--factory", "--host",
+                             "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
+                            cwd=PROJECT_ROOT, env=env)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json().get("ready"):
+                break
+        except (httpx.HTTPError, ValueError):
+            time.sleep(0.3)
+    return proc

@@ -102,7 +102,6 @@ def _cv_probabilities(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], f
 
 
 def fit(engine, settings) -> dict:
-    from assistant.engine import Vraagbaak  # noqa: F401 - the engine type
     from index.retriever import SearchFilters
 
     dev = load_set("dev")

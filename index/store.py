@@ -61,7 +61,6 @@ class DocumentRecord:
             "short_title": self.short_title, "format": self.format, "alternate_of": self.alternate_of,
             "alternates": json.dumps(self.alternates), "signature": json.dumps(self.signature),
             "messiness": float(self.messiness), "chunk_count": int(self.chunk_count),
-            "sectors": json.dumps(self.sectors), "path": self.path,
             "knelpunten": json.dumps(self.knelpunten, ensure_ascii=False) if self.knelpunten else None,
             "sectors": json.dumps(self.sectors), "path": self.path, "source": self.source,
             "uploader": self.uploader, "uploaded_at": self.uploaded_at, "trusted": bool(self.trusted),
