@@ -196,10 +196,10 @@ def test_no_answer_line_is_cut_off_or_a_caption(engine, question):
 
 @pytest.mark.parametrize("question", [
     "Hoe hoog is de boete als een sector het quotum niet haalt?",  # an amount the documents do not give
-    "Wat heeft de bouwsector gedaan aan garantiebanen?",  # a sector outside the documents
-    "Wat heeft de sector banken en verzekeraars gedaan?",
+    "Wat heeft de sector banken en verzekeraars gedaan?",  # a sector outside the documents
+    "Hoeveel garantiebanen heeft de gemeente Amsterdam gerealiseerd?",  # an organisation the documents do not name
     "Wat vindt minister Jansen van de banenafspraak?",  # a person the documents do not name
-    "Hoeveel garantiebanen heeft de sector Gemeenten in 2019 gerealiseerd?",  # a year after the documents
+    "Hoeveel garantiebanen realiseerden de provincies in 2021?",  # a year after the documents
 ])
 def test_abstains_when_the_documents_do_not_answer(engine, question):
     a = engine.ask(question)
@@ -214,8 +214,8 @@ def test_abstains_when_the_documents_do_not_answer(engine, question):
 @pytest.mark.parametrize("question,missing", [
     ("Hoe hoog is de boete als een sector het quotum niet haalt?", "bedrag"),
     ("Wat vindt minister Jansen van de banenafspraak?", "'Jansen'"),
-    ("Hoeveel garantiebanen heeft de sector Gemeenten in 2019 gerealiseerd?", "2019"),
-    ("Wat heeft de bouwsector gedaan aan garantiebanen?", "'bouwsector'"),
+    ("Hoeveel garantiebanen realiseerden de provincies in 2021?", "2021"),
+    ("Hoeveel garantiebanen heeft de gemeente Amsterdam gerealiseerd?", "'Amsterdam'"),
 ])
 def test_the_abstention_says_what_is_missing(engine, question, missing):
     a = engine.ask(question)
