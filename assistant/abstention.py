@@ -7,7 +7,6 @@ others. When it declines, ``missing`` says what the documents do not give.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -45,28 +44,22 @@ class AbstentionPolicy:
         self.scorer = scorer
         self.model = model
 
-    def features(self, q: Query, hits: list[SearchHit], units: list[Unit], overview: bool = False) -> dict[str, float]:
+    def features(self, q: Query, hits: list[SearchHit], units: list[Unit]) -> dict[str, float]:
         top = units[:6]
         context = " ".join(f"{h.metadata.get('section', '')} {h.text}" for h in hits[:6]).lower()
-        lexical = sorted((h.lexical_score or 0.0 for h in hits), reverse=True) + [0.0, 0.0]
         known = [t for t in q.content if t in self.scorer.df]
         unknown = sum(self.scorer.idf(t) for t in q.content if t not in self.scorer.df)
         total = sum(self.scorer.idf(t) for t in q.content)
         # words the corpus lacks that are rare in Dutch too (names, jargon, typos left unrepaired) say more than
         # everyday phrasing ("eigenlijk", "precies") does
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{4,}", q.search_text)
-                if (tokens := self.scorer.analyzer.tokens(w)) and not set(tokens) & set(self.scorer.df)
-                and zipf_frequency(w.lower(), "nl") < COMMON_ZIPF]
+                if self._unknown_word(w) and zipf_frequency(w.lower(), "nl") < COMMON_ZIPF]
         top3 = set().union(*(u.tokens for u in units[:3])) if units else set()
         sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
         return {
             "best_unit": units[0].score if units else 0.0,
             "best_dense": max((u.features.get("dense", 0.0) for u in top), default=0.0),
             "chunk_dense": max((h.dense_similarity or 0.0 for h in hits[:5]), default=0.0),
-            "bm25_top": math.log1p(lexical[0]),
-            "bm25_margin": (lexical[0] - lexical[1]) / lexical[0] if lexical[0] else 0.0,
-            "coverage_best": max((u.coverage for u in top), default=0.0),
-            "coverage_top3": self.scorer.coverage(top3, q.content),
             # of the question's words the corpus knows, how much the best evidence holds
             "coverage_known": self.scorer.coverage(top3, known) if known else 0.0,
             "unknown": unknown / total if total else 0.0,
@@ -79,13 +72,17 @@ class AbstentionPolicy:
                 u.features.get("number_q") for u in units[:3])),
             "money_missing": float(q.has("amount") and not any(has_money(u.text) for u in units[:3])),
             "english": float(q.english),
-            "overview": float(overview),
         }
 
-    def decide(self, q: Query, hits: list[SearchHit], units: list[Unit], overview: bool = False) -> Verdict:
+    def _unknown_word(self, word: str) -> bool:
+        """A word with content that no chunk uses in any analysed form."""
+        tokens = self.scorer.analyzer.tokens(word)
+        return bool(tokens) and not any(t in self.scorer.df for t in tokens)
+
+    def decide(self, q: Query, hits: list[SearchHit], units: list[Unit]) -> Verdict:
         if not units:
             return Verdict(True, 1.0, ["een passage die hierop ingaat"])
-        f = self.features(q, hits, units, overview)
+        f = self.features(q, hits, units)
         p = self.model.probability(f)
         verdict = Verdict(p >= self.model.threshold, p, features=f)
         if verdict.abstain:
@@ -104,6 +101,6 @@ class AbstentionPolicy:
             out.append("gegevens over " + ", ".join(q.years))
         out.extend(f"'{e}'" for e in q.entities if e.lower() not in context)
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{6,}", q.search_text)
-                if (tokens := set(self.scorer.analyzer.tokens(w))) and not tokens & set(self.scorer.df)]
+                if self._unknown_word(w)]
         out.extend(f"'{w}'" for w in rare[:1])
         return out

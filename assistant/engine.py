@@ -228,7 +228,7 @@ class Vraagbaak:
         t2 = time.perf_counter()
         units = self.evidence(q, hits)
         shape = self.shape(q)
-        verdict = self.policy.decide(q, hits, units, overview=shape == "overview")
+        verdict = self.policy.decide(q, hits, units)
         composition: Composition | None = None
         if not verdict.abstain:
             composition = self._compose(q, shape, units, flt)

@@ -127,7 +127,7 @@ def fit(engine, settings) -> dict:
     ax, ay, kinds = [], [], []
     for q, query, hits in cases:
         units = engine.evidence(query, hits)
-        f = engine.policy.features(query, hits, units, overview=engine.shape(query) == "overview")
+        f = engine.policy.features(query, hits, units)
         ax.append([f[n] for n in ABSTAIN_FEATURES])
         ay.append(0 if q.answerable else 1)
         kinds.append("dev-answerable" if q.answerable else "dev-unanswerable")
@@ -138,7 +138,7 @@ def fit(engine, settings) -> dict:
         query = engine.understand(text)
         hits = engine.retrieve(query, SearchFilters(), 8)
         units = engine.evidence(query, hits)
-        f = engine.policy.features(query, hits, units, overview=engine.shape(query) == "overview")
+        f = engine.policy.features(query, hits, units)
         ax.append([f[n] for n in ABSTAIN_FEATURES])
         ay.append(label)
         kinds.append(kind)
