@@ -71,6 +71,10 @@ class Page:
         except TimeoutException as exc:
             raise AssertionError(f"timed out waiting for {message or fn}; page shows:\n{self.text()[-1500:]}") from exc
 
+    def first(self, selector: str):
+        """The first element matching ``selector``, waiting for Streamlit to render it."""
+        return self.until(lambda: self.css(selector), selector)[0]
+
     def click(self, element) -> None:
         self.d.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element)
 

@@ -74,7 +74,7 @@ def test_page_conventions(page):
     # the limit counter under the question box
     from selenium.webdriver.common.keys import Keys
 
-    box = page.css("textarea[data-testid='stChatInputTextArea']")[0]
+    box = page.first("textarea[data-testid='stChatInputTextArea']")
     box.send_keys("Wat doet Defensie?")
     page.until(lambda: "18/2000" in page.text(), "limit counter")
     box.send_keys(Keys.CONTROL, "a")
@@ -105,7 +105,7 @@ def test_ask_open_citation_copy_and_export(page):
     assert opened[0].find_element(page.By.CSS_SELECTOR, "mark").text.strip()
     page.shot("screenshot-chat-overzicht.png", page.answers()[1])
     # copy
-    copy = page.css("button.vb-copy")[0]
+    copy = page.first("button.vb-copy")
     page.click(copy)
     page.until(lambda: copy.get_attribute("data-copied") == "1")
     assert "Gekopieerd" in copy.text
@@ -168,7 +168,7 @@ def test_active_filter_chip_and_clear(page):
     from selenium.webdriver.common.keys import Keys
 
     _new_conversation(page)
-    box = page.css("[data-testid='stSidebar'] [data-testid='stMultiSelect'] input")[0]
+    box = page.first("[data-testid='stSidebar'] [data-testid='stMultiSelect'] input")
     page.click(box)
     box.send_keys("Waterschappen")
     box.send_keys(Keys.ENTER)
@@ -204,16 +204,16 @@ def test_knelpunten_search_quotes_and_question(page):
     assert len(titles) == len(set(titles))  # no knelpunt twice
     assert page.text().count("Bureaucratie bij uitbesteding") == 1
     page.shot("screenshot-knelpunten.png")
-    box = page.css("input[aria-label='Zoek in de knelpunten']")[0]
+    box = page.first("input[aria-label='Zoek in de knelpunten']")
     box.send_keys("doelgroepenregister")
     box.send_keys(Keys.ENTER)
     page.settled()
     page.until(lambda: len(page.css("tr.knelpunt")) == 1)
-    row = page.css("tr.knelpunt")[0]
+    row = page.first("tr.knelpunt")
     assert "Meeteltermijn" in row.text
     page.click(row.find_element(page.By.CSS_SELECTOR, "details summary"))
     assert row.find_element(page.By.CSS_SELECTOR, "details mark").text.strip()
-    q = page.css("input[aria-label='Uw vraag over de knelpunten']")[0]
+    q = page.first("input[aria-label='Uw vraag over de knelpunten']")
     q.send_keys("Wat is het probleem bij uitbesteding?")
     page.click(page.button("Vraag"))
     page.settled()
@@ -242,10 +242,10 @@ def test_documents_page_and_citation_jump(page):
     _new_conversation(page)
     page.ask("Hoeveel extra banen moet de sector Rijk in 10 jaar realiseren?")
     _wait_answers(page, 1)
-    page.click(page.css("a.cite")[0])
+    page.click(page.first("a.cite"))
     page.until(lambda: page.css("details.bron[open] mark"))
     page.shot("screenshot-chat.png")
-    link = page.css("details.bron[open] a[href*='documenten?doc=']")[0]
+    link = page.first("details.bron[open] a[href*='documenten?doc=']")
     page.click(link)
     page.settled()
     mark = page.until(lambda: page.css("mark#vb-doel"))[0]
@@ -261,9 +261,9 @@ def test_upload_with_progress_and_delete(page, live_api, tmp_path):
     page.open("documenten")
     page.click(page.until(lambda: next((e for e in page.css("[data-testid='stExpander'] summary")
                                         if "Document toevoegen" in e.text), None)))
-    key = page.until(lambda: page.css("input[aria-label='API-sleutel']"))[0]
+    key = page.first("input[aria-label='API-sleutel']")
     key.send_keys("test-sleutel")
-    page.css("[data-testid='stFileUploader'] input[type='file']")[0].send_keys(str(doc))
+    page.first("[data-testid='stFileUploader'] input[type='file']").send_keys(str(doc))
     page.until(lambda: "uploadtest.md" in page.text())
     page.click(page.button("Uploaden"))
     try:
@@ -276,7 +276,7 @@ def test_upload_with_progress_and_delete(page, live_api, tmp_path):
                                             if "Document verwijderen" in e.text), None)))
         box = page.until(lambda: [i for i in page.css("input[aria-label='API-sleutel']") if i.is_displayed()])[-1]
         box.send_keys("test-sleutel")
-        page.click(page.css("[data-testid='stCheckbox'] input")[0])
+        page.click(page.first("[data-testid='stCheckbox'] input"))
         page.click(page.button("Verwijderen"))
         page.until(lambda: all(d["source_file"] != doc.name
                                for d in httpx.get(f"{live_api}/documents").json()["documents"]), "deleted")
