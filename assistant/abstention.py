@@ -19,7 +19,7 @@ from .query import Query
 from .weights import LinearModel
 
 ABSTAIN_FEATURES = ("best_unit", "best_dense", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "year_missing",
-                    "entity_missing", "sector_missing", "number_missing", "money_missing", "english")
+                    "entity_missing", "sector_missing", "number_missing", "money_missing", "figure_elsewhere", "english")
 
 
 COMMON_ZIPF = 3.5  # wordfreq's log scale: an everyday Dutch word
@@ -40,20 +40,27 @@ class Verdict:
 
 
 class AbstentionPolicy:
-    def __init__(self, scorer: EvidenceScorer, model: LinearModel):
+    def __init__(self, scorer: EvidenceScorer, model: LinearModel, cue_words: frozenset[str] = frozenset()):
         self.scorer = scorer
         self.model = model
+        # words that say what kind of answer is wanted ("deed", "hoeveel"), not what it is about: a cue word the
+        # corpus happens to lack is no sign that the documents miss the topic
+        self.cue_words = cue_words
 
     def features(self, q: Query, hits: list[SearchHit], units: list[Unit]) -> dict[str, float]:
         top = units[:6]
-        context = " ".join(f"{h.metadata.get('section', '')} {h.text}" for h in hits[:6]).lower()
-        known = [t for t in q.content if t in self.scorer.df]
-        unknown = sum(self.scorer.idf(t) for t in q.content if t not in self.scorer.df)
-        total = sum(self.scorer.idf(t) for t in q.content)
+        # a passage's heading and its document's title and date are part of what it says ("de update van 2017")
+        context = " ".join(f"{h.metadata.get('title', '')} {h.metadata.get('date', '')} {h.metadata.get('section', '')} "
+                           f"{h.text}" for h in hits[:6]).lower()
+        topic = [t for t in q.content if t not in self.cue_words]
+        known = [t for t in topic if t in self.scorer.df]
+        unknown = sum(self.scorer.idf(t) for t in topic if t not in self.scorer.df)
+        total = sum(self.scorer.idf(t) for t in topic)
         # words the corpus lacks that are rare in Dutch too (names, jargon, typos left unrepaired) say more than
         # everyday phrasing ("eigenlijk", "precies") does
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{4,}", q.search_text)
-                if self._unknown_word(w) and zipf_frequency(w.lower(), "nl") < COMMON_ZIPF]
+                if self._unknown_word(w) and zipf_frequency(w.lower(), "nl") < COMMON_ZIPF
+                and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words]
         top3 = set().union(*(u.tokens for u in units[:3])) if units else set()
         sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
         return {
@@ -71,8 +78,21 @@ class AbstentionPolicy:
             "number_missing": float(bool(q.intents & {"count", "percent"}) and not any(
                 u.features.get("number_q") for u in units[:3])),
             "money_missing": float(q.has("amount") and not any(has_money(u.text) for u in units[:3])),
+            "figure_elsewhere": self._figure_elsewhere(q, units[:5]),
             "english": float(q.english),
         }
+
+    @staticmethod
+    def _figure_elsewhere(q: Query, units: list[Unit]) -> float:
+        """A figure is asked for a named sector or year, and the best passages give figures only for others."""
+        if not (q.intents & {"count", "amount", "percent"}) or not (q.sectors or q.years):
+            return 0.0
+        figures = [u for u in units if u.features.get("number_q")]
+        if not figures:
+            return 0.0
+        agrees = any((not q.sectors or u.features.get("sector_match") or u.features.get("mention_match"))
+                     and (not q.years or u.features.get("year_match")) for u in figures)
+        return float(not agrees)
 
     def _unknown_word(self, word: str) -> bool:
         """A word with content that no chunk uses in any analysed form."""
@@ -97,6 +117,9 @@ class AbstentionPolicy:
             out.append("het gevraagde bedrag")
         elif f["number_missing"]:
             out.append("het gevraagde aantal" if q.has("count") else "het gevraagde percentage")
+        if f.get("figure_elsewhere") and not (f.get("money_missing") or f.get("number_missing")):
+            asked = [self.scorer.sectors.name(s) or s for s in q.sectors] + list(q.years)
+            out.append("dat cijfer voor " + " in ".join(asked))
         if f["year_missing"]:
             out.append("gegevens over " + ", ".join(q.years))
         out.extend(f"'{e}'" for e in q.entities if e.lower() not in context)

@@ -85,12 +85,13 @@ class Vraagbaak:
                                              self.weights.check("unit", UNIT_FEATURES))
                 self.answerer = ExtractiveAnswerer(self.vocab, self.scorer, self.settings.max_answer_sentences,
                                                    doc_text=self._doc_text)
-                self.policy = AbstentionPolicy(self.scorer, self.weights.check("abstain", ABSTAIN_FEATURES))
+                self._cue_tokens = {t for name in self.cues.cues if not name.startswith("_")
+                                    for t in lex.analyzer.tokens(" ".join(c.rstrip("*") for c in self.cues.cues[name]))}
+                self.policy = AbstentionPolicy(self.scorer, self.weights.check("abstain", ABSTAIN_FEATURES),
+                                               frozenset(self._cue_tokens))
                 self.resolver = FollowUpResolver(self.vocab, self.cues, self.understand, self._strength)
                 generic_df = GENERIC_SHARE * max(len(lex.ids), 1)
                 self._generic = {t for t, d in lex.df.items() if d > generic_df}
-                self._cue_tokens = {t for name in self.cues.cues if not name.startswith("_")
-                                    for t in lex.analyzer.tokens(" ".join(c.rstrip("*") for c in self.cues.cues[name]))}
                 self._generation = lex.generation
 
     def _doc_text(self, document_id: str) -> str | None:

@@ -1,7 +1,7 @@
 """`vraagbaak fit`: re-fit the decision weights in data/weights.json on the dev set.
 
 1. ``unit``: which evidence unit answers — logistic regression over unit features; a unit is positive when
-   it overlaps a supporting passage of the dev question.
+   it overlaps a supporting passage of the dev question or states one of its key facts.
 2. ``abstain``: whether to decline — logistic regression over question features on the dev set plus
    generated unanswerable questions (out-of-scope sectors, far years, unknown people, amounts and topics
    from data/out_of_scope.json), cross-validated; the threshold keeps false abstention on the dev set's
@@ -20,7 +20,7 @@ from assistant.abstention import ABSTAIN_FEATURES
 from assistant.evidence import UNIT_FEATURES
 from assistant.weights import LinearModel, Weights
 
-from .gold import GoldQuestion, load_set, norm
+from .gold import GoldQuestion, fact_present, load_set, norm
 
 MAX_FALSE_ABSTENTION = 0.05
 
@@ -120,7 +120,7 @@ def fit(engine, settings) -> dict:
         quotes = [norm(s.quote) for s in q.supporting]
         for u in units:
             ux.append([u.features[f] for f in UNIT_FEATURES])
-            uy.append(1 if overlaps(u.text, quotes) else 0)
+            uy.append(1 if overlaps(u.text, quotes) or any(fact_present(f, u.text) for f in q.key_facts) else 0)
     unit_model = _fit(np.array(ux), np.array(uy), UNIT_FEATURES, c=0.5)
     engine.scorer.model = unit_model
     # -- abstain --
