@@ -1,7 +1,7 @@
 """Follow-up questions without an LLM: join a question to the history only when it is elliptical.
 
-Elliptical means: it opens with a continuation ("en …", "and …") or leans on a pronoun ("daarvan",
-"their") without a subject of its own, or it has no content word at all. A rule names the candidates;
+Elliptical means: it opens with a continuation ("en …", "and …"), leans on a pronoun ("daarvan",
+"their") without a subject of its own, or has no content word beyond intent cues ("wat was het resultaat"). A rule names the candidates;
 a similarity test confirms them: a question that finds its own passages about as well as the joined
 question does is self-contained and is answered on its own, however short it is.
 """
@@ -45,7 +45,9 @@ class FollowUpResolver:
             return True
         if continuation and (not subject or generic):
             return True
-        return anaphora and not subject and generic
+        if not subject and generic:
+            return True  # "wat was het resultaat": only what kind of answer, not about what
+        return anaphora and not subject  # "hoeveel banen leverde dat op": the similarity test confirms
 
     def _generic_only(self, q: Query) -> bool:
         """No content word beyond intent cues ("wat was het resultaat", "en waarom", "what about them")."""
