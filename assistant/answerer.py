@@ -77,15 +77,17 @@ def frame_of(unit: Unit) -> str:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, sectors: SectorVocabulary, scorer: EvidenceScorer, max_sentences: int = 4, doc_text=None):
+    def __init__(self, sectors: SectorVocabulary, scorer: EvidenceScorer, max_sentences: int = 4,
+                 word_budget: int = 90, doc_text=None):
         self.doc_text = doc_text or (lambda _document_id: None)
         self.sectors = sectors
         self.scorer = scorer
         self.max_sentences = max_sentences
+        self.word_budget = word_budget
 
     # -- direct ---------------------------------------------------------------------------
     def direct(self, q: Query, units: list[Unit]) -> Composition:
-        chosen = select(units, q, self.scorer, limit=self.max_sentences)
+        chosen = select(units, q, self.scorer, limit=self.max_sentences, budget=self.word_budget)
         if not chosen:
             return Composition("", [], [], "vraag")
         lead = chosen[0]

@@ -84,6 +84,7 @@ class Vraagbaak:
                 self.scorer = EvidenceScorer(lex.analyzer, lex.df, len(lex.ids), self.vocab, self.cues,
                                              self.weights.check("unit", UNIT_FEATURES))
                 self.answerer = ExtractiveAnswerer(self.vocab, self.scorer, self.settings.max_answer_sentences,
+                                                   self.settings.answer_word_budget,
                                                    doc_text=self._doc_text)
                 self._cue_tokens = {t for name in self.cues.cues if not name.startswith("_")
                                     for t in lex.analyzer.tokens(" ".join(c.rstrip("*") for c in self.cues.cues[name]))}

@@ -219,6 +219,10 @@ class _Context:
         }
 
 
+def _words(text: str) -> int:
+    return len(text.split())
+
+
 def similarity(a: Unit, b: Unit) -> float:
     if a.vector is not None and b.vector is not None:
         return float(a.vector @ b.vector)
@@ -238,11 +242,12 @@ def is_repeat(a: Unit, b: Unit) -> bool:
 
 
 def select(units: list[Unit], q: Query, scorer: EvidenceScorer, limit: int = 4, floor: float = 0.5,
-           diversity: float = 0.3) -> list[Unit]:
+           diversity: float = 0.3, budget: int = 10_000) -> list[Unit]:
     """Maximal marginal relevance until the question's words are covered: 1..``limit`` units.
 
     Stops when the next unit scores under ``floor`` × the best, or when everything of the question that the
-    candidates can cover is covered and the next unit adds little."""
+    candidates can cover is covered and the next unit adds little. After the first unit, one that would take
+    the answer over ``budget`` words is skipped: a shorter one may still fit."""
     if not units:
         return []
     best = units[0].score
@@ -266,6 +271,8 @@ def select(units: list[Unit], q: Query, scorer: EvidenceScorer, limit: int = 4, 
             if covered >= coverable and nxt.score < 0.85 * best:
                 break
             if not adds and nxt.score < 0.7 * best:
+                continue
+            if sum(_words(c.text) for c in chosen) + _words(nxt.text) > budget:
                 continue
         chosen.append(nxt)
     return chosen

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
 
     # Answering (the decisions themselves are fitted: data/weights.json, `vraagbaak fit`)
     max_answer_sentences: int = 4
+    answer_word_budget: int = 90  # a direct answer's quoted sentences, in words; the first is always shown
 
     # Optional LLM (OpenAI-compatible)
     llm_base_url: str | None = None
