@@ -18,7 +18,7 @@ from .evidence import EvidenceScorer, Unit, has_money
 from .query import Query
 from .weights import LinearModel
 
-ABSTAIN_FEATURES = ("best_unit", "best_dense", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "year_missing",
+ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "year_missing",
                     "entity_missing", "sector_missing", "number_missing", "money_missing", "figure_elsewhere", "english")
 
 
@@ -66,7 +66,9 @@ class AbstentionPolicy:
         return {
             "best_unit": units[0].score if units else 0.0,
             "best_dense": max((u.features.get("dense", 0.0) for u in top), default=0.0),
-            "chunk_dense": max((h.dense_similarity or 0.0 for h in hits[:5]), default=0.0),
+            # a passage that stands out from the other candidates, against a flat field of near misses
+            "dense_margin": self._margin([u.features.get("dense", 0.0) for u in units]),
+            "chunk_dense": max((h.dense_similarity or 0.0 for h in hits), default=0.0),  # the best passage by meaning
             # of the question's words the corpus knows, how much the best evidence holds
             "coverage_known": self.scorer.coverage(top3, known) if known else 0.0,
             "unknown": unknown / total if total else 0.0,
@@ -81,6 +83,13 @@ class AbstentionPolicy:
             "figure_elsewhere": self._figure_elsewhere(q, units[:5]),
             "english": float(q.english),
         }
+
+    @staticmethod
+    def _margin(values: list[float]) -> float:
+        if len(values) < 3:
+            return 0.0
+        ordered = sorted(values, reverse=True)
+        return ordered[0] - ordered[len(ordered) // 2]
 
     @staticmethod
     def _figure_elsewhere(q: Query, units: list[Unit]) -> float:

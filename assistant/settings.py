@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # Retrieval
     top_k: int = 5
     candidates: int = 40
-    rrf_k: int = 60
+    rrf_k: int = 5  # small: the top of each ranking counts most (dev hit@5 0.928 -> 0.954 against 60)
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     sector_boost: float = 0.5
