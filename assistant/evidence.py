@@ -275,4 +275,17 @@ def select(units: list[Unit], q: Query, scorer: EvidenceScorer, limit: int = 4, 
             if sum(_words(c.text) for c in chosen) + _words(nxt.text) > budget:
                 continue
         chosen.append(nxt)
+    return _cover_parts(chosen, units, q, scorer)
+
+
+def _cover_parts(chosen: list[Unit], units: list[Unit], q: Query, scorer: EvidenceScorer) -> list[Unit]:
+    """A two-part question gets a sentence for each part: when the chosen units leave a part's words mostly
+    uncovered, the unit that best covers that part (coverage times fitted score) is added."""
+    for part in q.parts:
+        if scorer.coverage(set().union(*(c.tokens for c in chosen)), part) >= 0.5:
+            continue
+        candidates = [u for u in units if u not in chosen and not any(is_repeat(u, c) for c in chosen)]
+        best = max(candidates, key=lambda u: scorer.coverage(u.tokens, part) * u.score, default=None)
+        if best is not None and scorer.coverage(best.tokens, part) >= 0.3:
+            chosen.append(best)
     return chosen

@@ -41,6 +41,7 @@ class Query:
     repairs: dict[str, str] = field(default_factory=dict)
     english: bool = False
     content: list[str] = field(default_factory=list)  # analysed tokens of the question's own content words
+    parts: list[list[str]] = field(default_factory=list)  # content tokens per part of a two-part question, else []
 
     def has(self, intent: str) -> bool:
         return intent in self.intents
@@ -141,7 +142,21 @@ class QueryUnderstanding:
             text=text, search_text=search_text, sectors=sectors, years=_YEAR.findall(text),
             entities=self.entities(text), expansions=expansions, intents=intents,
             count_noun=count.group(1).lower() if count else None, repairs=repairs, english=english,
-            content=list(dict.fromkeys(self.analyzer.tokens(content_text))))
+            content=list(dict.fromkeys(self.analyzer.tokens(content_text))), parts=self.parts(content_text))
+
+    def parts(self, text: str) -> list[list[str]]:
+        """A question that asks two things ("waarom …, en wat stelt men voor?"), split at the first joiner after
+        which both sides keep two content words of their own; [] for a question that asks one thing."""
+        low = f"{text} ".lower()
+        for joiner in self.cues.cues.get("part_joiners", []):
+            at = low.find(joiner)
+            while at > 0:
+                first = list(dict.fromkeys(self.analyzer.tokens(text[:at])))
+                second = [t for t in dict.fromkeys(self.analyzer.tokens(text[at + len(joiner):])) if t not in first]
+                if len(first) >= 2 and len(second) >= 2:
+                    return [first, second]
+                at = low.find(joiner, at + 1)
+        return []
 
     def entities(self, text: str) -> list[str]:
         """Capitalised words after the first that name no sector: people, organisations, places."""
