@@ -94,6 +94,7 @@ class Vraagbaak:
                 generic_df = GENERIC_SHARE * max(len(lex.ids), 1)
                 self._generic = {t for t, d in lex.df.items() if d > generic_df}
                 self._generation = lex.generation
+                self._knelpunt_vocabulary: set[str] | None = None
 
     def _doc_text(self, document_id: str) -> str | None:
         if document_id not in self._doc_texts:
@@ -198,9 +199,16 @@ class Vraagbaak:
                 and not q.has("knelpunt"):
             return "overview"
         if q.has("knelpunt") and not q.sectors and not (pointed - {"define"}) and len(specific) <= 2 \
-                and (q.has("which") or q.has("define")):
-            return "knelpunten"
+                and (q.has("which") or q.has("define")) and not (specific & self._knelpunt_words()):
+            return "knelpunten"  # the list, unless the question names one knelpunt ("het probleem met de meeteltermijn")
         return "direct"
+
+    def _knelpunt_words(self) -> set[str]:
+        """The words of the knelpunten's titles in the ingest table, minus those every chunk uses."""
+        if self._knelpunt_vocabulary is None:
+            titles = " ".join(r.title for r in build_rows(self.store.documents()))
+            self._knelpunt_vocabulary = set(self.scorer.analyzer.tokens(titles)) - self._generic
+        return self._knelpunt_vocabulary
 
     def _run(self, question: str, history, filters, top_k, use_llm, stream: bool) -> Iterator[str | Answer]:
         question = (question or "").strip()
