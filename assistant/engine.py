@@ -8,6 +8,7 @@ fused, boosted) -> score evidence units -> one scored abstain decision -> compos
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from .ranking import boost_for
 from .weights import Weights
 
 log = logging.getLogger(__name__)
+_PERIOD = re.compile(r"(?:19|20)\d\d|jan\w*|feb\w*|maart|april|mei|juni|juli|aug\w*|sep\w*|okt\w*|nov\w*|dec\w*")
 EVIDENCE_CHUNKS = 8  # chunks whose units are scored
 GENERIC_SHARE = 0.2  # a word in more than this share of chunks says nothing specific ("banenafspraak")
 
@@ -195,7 +197,9 @@ class Vraagbaak:
         "which knelpunten are there", else ``direct``."""
         specific = self._specific(q)
         pointed = q.intents & {"count", "amount", "percent", "when", "why", "who", "define"}
-        if q.sectors and (q.has("overview") or q.has("results")) and not pointed and not specific \
+        # a year or month narrows the period, not the topic: the overview shows each document's period
+        topical = {t for t in specific if not _PERIOD.fullmatch(t)}
+        if q.sectors and (q.has("overview") or q.has("results")) and not pointed and not topical \
                 and not q.has("knelpunt"):
             return "overview"
         if q.has("knelpunt") and not q.sectors and not (pointed - {"define"}) and len(specific) <= 2 \
