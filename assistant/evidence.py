@@ -27,6 +27,7 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _DATE = re.compile(r"\b(19|20)\d\d\b|januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|"
                    r"november|december", re.I)
+_CONCRETE = re.compile(r"\b[A-Z][\w&-]*[a-z][\w&-]*|\b[A-Z]{2,}\b|\d+(?:[.,]\d+)*")
 _MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(euro|miljoen|mln|miljard)", re.I)
 
 # What a unit says against what the question asks, and how its passage was retrieved. The passage features are
@@ -38,7 +39,7 @@ UNIT_FEATURES = ("dense", "dense_gap", "coverage", "coverage_rel", "chunk_score"
                  "neighbour", "previous", "next", "section", "expansion", "number_q", "count_match",
                  "date_q", "percent_q", "money_q", "sector_match", "sector_conflict", "mention_match", "year_match",
                  "year_conflict", "entity_match", "role_results", "role_knelpunt", "solution", "cause", "list_intro",
-                 "define", "bullet", "short", "length")
+                 "define", "bullet", "short", "length", "concrete")
 
 
 @dataclass
@@ -175,6 +176,9 @@ class EvidenceScorer:
                 "bullet": float(u.bullet),
                 "short": float(len(u.text) < 40),
                 "length": min(len(u.text), 400) / 400,
+                # names and figures: a sentence that says what was done ("zes jobcarvers opgeleid") rather than
+                # that something was done
+                "concrete": min(1.0, len(_CONCRETE.findall(u.text[1:])) / 3),
             }
             u.features = f
             u.score = self.model.probability(f)
