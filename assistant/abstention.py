@@ -46,13 +46,14 @@ class AbstentionPolicy:
         # words that say what kind of answer is wanted ("deed", "hoeveel"), not what it is about: a cue word the
         # corpus happens to lack is no sign that the documents miss the topic
         self.cue_words = cue_words
+        self._names: frozenset[str] | None = None
 
     def features(self, q: Query, hits: list[SearchHit], units: list[Unit]) -> dict[str, float]:
         top = units[:6]
         # a passage's heading and its document's title and date are part of what it says ("de update van 2017")
         context = " ".join(f"{h.metadata.get('title', '')} {h.metadata.get('date', '')} {h.metadata.get('section', '')} "
                            f"{h.text}" for h in hits[:6]).lower()
-        topic = [t for t in q.content if t not in self.cue_words]
+        topic = [t for t in q.content if t not in self.cue_words and t not in self._sector_names()]
         known = [t for t in topic if t in self.scorer.df]
         unknown = sum(self.scorer.idf(t) for t in topic if t not in self.scorer.df)
         total = sum(self.scorer.idf(t) for t in topic)
@@ -60,7 +61,7 @@ class AbstentionPolicy:
         # everyday phrasing ("eigenlijk", "precies") does
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{4,}", q.search_text)
                 if self._unknown_word(w) and zipf_frequency(w.lower(), "nl") < COMMON_ZIPF
-                and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words]
+                and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words | self._sector_names()]
         top3 = set().union(*(u.tokens for u in units[:3])) if units else set()
         sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
         return {
@@ -102,6 +103,13 @@ class AbstentionPolicy:
         agrees = any((not q.sectors or u.features.get("sector_match") or u.features.get("mention_match"))
                      and (not q.years or u.features.get("year_match")) for u in figures)
         return float(not agrees)
+
+    def _sector_names(self) -> frozenset[str]:
+        """Words of the sectors' names and aliases: understood as a sector ("police"), never an unknown word."""
+        if self._names is None:
+            self._names = frozenset(self.scorer.analyzer.tokens(" ".join(
+                f"{' '.join(s.aliases)} {s.name}" for s in self.scorer.sectors.sectors)))
+        return self._names
 
     def _unknown_word(self, word: str) -> bool:
         """A word with content that no chunk uses in any analysed form."""
