@@ -279,7 +279,23 @@ def select(units: list[Unit], q: Query, scorer: EvidenceScorer, limit: int = 4, 
             if sum(_words(c.text) for c in chosen) + _words(nxt.text) > budget:
                 continue
         chosen.append(nxt)
-    return _cover_parts(chosen, units, q, scorer)
+    chosen = _cover_parts(chosen, units, q, scorer)
+    return _with_continuation(chosen, units, scorer, budget)
+
+
+def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceScorer, budget: int) -> list[Unit]:
+    """The sentence right after the best one, when it refers back to it ("De invulling van deze functies telt niet
+    mee"): it finishes what the best sentence starts. Reference words are general language (data/intents.json)."""
+    lead = chosen[0]
+    refer = scorer.cues.words("anaphora")
+    following = min((u for u in units if u.hit.chunk_id == lead.hit.chunk_id and u.start >= lead.end
+                     and u.paragraph == lead.paragraph), key=lambda u: u.start, default=None)
+    if following is None or following in chosen:
+        return chosen
+    opening = {w.lower() for w in re.findall(r"\w+", following.text)[:4]}
+    if opening & refer and sum(_words(c.text) for c in chosen) + _words(following.text) <= budget:
+        chosen.insert(1, following)
+    return chosen
 
 
 def _cover_parts(chosen: list[Unit], units: list[Unit], q: Query, scorer: EvidenceScorer) -> list[Unit]:
