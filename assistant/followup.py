@@ -85,6 +85,10 @@ class FollowUpResolver:
             shifted = _YEAR.sub(lambda m: str(int(m.group(1)) + step), previous)
             return shifted if shifted != previous else f"{previous} ({'eerder' if step < 0 else 'later'})"
         prev = self.understand(previous)
+        if not self._generic_only(prev) and not q.sectors:
+            # the earlier question had a subject beyond its sector ("de pilot functiecreatie van de PO-Raad"):
+            # the new question is about all of it
+            return f"{question.rstrip('?')}: {previous}"
         if q.sectors and prev.sectors:
             # "En bij de provincies?": the earlier question, about the new sector
             return self._replace_sector(previous, prev.sectors[0], self.sectors.by_id[q.sectors[0]].name)

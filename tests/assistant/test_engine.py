@@ -242,6 +242,8 @@ def test_what_is_missing_is_never_a_question_word(engine, question):
     "Wat doen de universiteiten voor arbeidsgehandicapten?",  # a long word the documents never use
     "Welk percentage van de verloonde uren geldt in 2018 voor het quotum?",  # about 2018, which the plan covers
     "What percentage of paid hours applies to the quota in 2018?",
+    "What did the police do?",  # a sector named in English is understood, not an unknown word
+    "Wanneer werd de aanjager benoemd?",  # short, every word covered: nothing argues for declining
 ])
 def test_answerable_questions_are_not_declined(engine, question):
     a = engine.ask(question)
@@ -326,3 +328,35 @@ def test_search_repairs_typos_and_boosts_the_sector(engine):
     assert any("3.340" in h.text for h in hits[:3])
     with pytest.raises(ValueError, match="leeg"):
         engine.search("  ")
+
+
+def test_a_two_part_question_gets_a_sentence_for_each_part(engine):
+    engine._prepare()
+    q = engine.understand("Waarom is de meeteltermijn een probleem en welke oplossing wordt voorgesteld?")
+    assert len(q.parts) == 2
+    a = engine.ask(q.text)
+    assert not a.abstained
+    quotes = " ".join(c.quote for c in a.citations).lower()
+    assert "meeteltermijn" in quotes or "uit het doelgroepenregister" in quotes, a.answer
+    assert "oplossing" in quotes, a.answer
+    assert_citations_valid(engine, a)
+
+
+def test_a_question_naming_one_knelpunt_is_answered_directly(engine):
+    a = engine.ask("Wat is het probleem met de meeteltermijn van het doelgroepenregister?")
+    assert a.intent != "knelpunten" and not a.answer.startswith("De documenten noemen deze knelpunten"), a.answer
+    assert "meeteltermijn" in a.answer.lower()
+    assert_citations_valid(engine, a)
+
+
+def test_the_sentence_that_refers_back_to_the_best_one_is_kept(engine):
+    """"… behoren automatisch tot het doelgroepregister" is finished by "Zij dienen zich wel zelf te melden …"."""
+    a = engine.ask("Hoe komen leerlingen van het praktijkonderwijs in het doelgroepregister?")
+    assert "automatisch" in a.answer and "melden" in a.answer, a.answer
+    assert_citations_valid(engine, a)
+
+
+def test_an_overview_question_with_a_year_gets_the_overview(engine):
+    engine._prepare()
+    q = engine.understand("NFU: wat hebben de umc's in 2016 opgezet?")
+    assert engine.shape(q) == "overview"

@@ -77,3 +77,14 @@ def test_the_latest_user_turn_is_continued(resolver, engine):
     r = resolver.resolve("En bij de provincies?", history)
     assert r.carried and r.previous == "Wat heeft de sector Gemeenten gedaan?"
     assert engine.understand(r.text).sectors == ["provincies"]
+
+
+@pytest.mark.parametrize("previous,question", [
+    ("Wat was de pilot functiecreatie van de PO-Raad?", "wat was het resultaat"),  # only intent words
+    ("Welke pilot deed de PO-Raad rond functiecreatie?", "hoeveel banen leverde dat op"),  # a pronoun, no subject
+])
+def test_an_elliptical_question_without_a_sector_carries_the_earlier_subject(resolver, engine, previous, question):
+    r = resolver.resolve(question, user(previous))
+    assert r.carried and "functiecreatie" in r.text
+    a = engine.ask(question, history=user(previous))
+    assert not a.abstained and "42" in a.answer, a.answer
