@@ -18,7 +18,7 @@ from .evidence import EvidenceScorer, Unit, has_money
 from .query import Query
 from .weights import LinearModel
 
-ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "year_missing",
+ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "year_missing", "year_unsupported",
                     "entity_missing", "sector_missing", "number_missing", "money_missing", "figure_elsewhere", "english")
 
 
@@ -75,6 +75,10 @@ class AbstentionPolicy:
             "unknown": unknown / total if total else 0.0,
             "unknown_rare": min(1.0, len(rare) / max(len(q.content), 1)),
             "year_missing": float(bool(q.years) and not any(y in context for y in q.years)),
+            # the year may occur somewhere in the passages ("vanaf 2019 …") without the best sentences being about it
+            "year_unsupported": float(bool(q.years) and not any(
+                y in f"{u.text} {u.hit.metadata.get('section', '')} {u.hit.metadata.get('date', '')} "
+                     f"{u.hit.metadata.get('title', '')}" for u in units[:3] for y in q.years)),
             "entity_missing": (sum(1 for e in q.entities if e.lower() not in context) / len(q.entities))
             if q.entities else 0.0,
             "sector_missing": float(bool(q.sectors) and not (set(q.sectors) & sectors_seen)),
