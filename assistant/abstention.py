@@ -23,6 +23,7 @@ ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "c
 
 
 COMMON_ZIPF = 3.5  # wordfreq's log scale: an everyday Dutch word
+FILLER_ZIPF = 5.0  # among the most frequent Dutch words: "eigenlijk", "precies", "graag"
 
 
 @dataclass
@@ -53,7 +54,10 @@ class AbstentionPolicy:
         # a passage's heading and its document's title and date are part of what it says ("de update van 2017")
         context = " ".join(f"{h.metadata.get('title', '')} {h.metadata.get('date', '')} {h.metadata.get('section', '')} "
                            f"{h.text}" for h in hits[:6]).lower()
-        topic = [t for t in q.content if t not in self.cue_words and t not in self._sector_names()]
+        # everyday words ("eigenlijk", "nou", "graag") carry the tone of a question, not its topic
+        filler = {t for w in re.findall(r"[A-Za-zà-ÿ]+", q.search_text) if zipf_frequency(w.lower(), "nl") >= FILLER_ZIPF
+                  for t in self.scorer.analyzer.tokens(w)}
+        topic = [t for t in q.content if t not in self.cue_words and t not in self._sector_names() and t not in filler]
         known = [t for t in topic if t in self.scorer.df]
         unknown = sum(self.scorer.idf(t) for t in topic if t not in self.scorer.df)
         total = sum(self.scorer.idf(t) for t in topic)
