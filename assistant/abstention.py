@@ -145,10 +145,10 @@ class AbstentionPolicy:
         if f.get("figure_elsewhere") and not (f.get("money_missing") or f.get("number_missing")):
             asked = [self.scorer.sectors.name(s) or s for s in q.sectors] + list(q.years)
             out.append("dat cijfer voor " + " in ".join(asked))
-        if f["year_missing"]:
+        if f["year_missing"] or f.get("year_unsupported"):
             out.append("gegevens over " + ", ".join(q.years))
         out.extend(f"'{e}'" for e in q.entities if e.lower() not in context)
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{6,}", q.search_text)
-                if self._unknown_word(w)]
+                if self._unknown_word(w) and zipf_frequency(w.lower(), "nl") < FILLER_ZIPF]
         out.extend(f"'{w}'" for w in rare[:1])
-        return out
+        return list(dict.fromkeys(out))  # a name can be both an entity and an unknown word

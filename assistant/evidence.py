@@ -284,16 +284,19 @@ def select(units: list[Unit], q: Query, scorer: EvidenceScorer, limit: int = 4, 
 
 
 def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceScorer, budget: int) -> list[Unit]:
-    """The sentence right after the best one, when it refers back to it ("De invulling van deze functies telt niet
-    mee"): it finishes what the best sentence starts. Reference words are general language (data/intents.json)."""
+    """The sentence right after the best one when it finishes what the best one starts: it refers back to it
+    ("De invulling van deze functies telt niet mee"), or the best one only announces it ("Er is een driedeling
+    binnen gemeenten.", "… die hieronder worden uitgewerkt"). Reference words are general language
+    (data/intents.json)."""
     lead = chosen[0]
-    refer = scorer.cues.words("anaphora")
-    following = min((u for u in units if u.hit.chunk_id == lead.hit.chunk_id and u.start >= lead.end
-                     and u.paragraph == lead.paragraph), key=lambda u: u.start, default=None)
+    following = min((u for u in units if u.hit.chunk_id == lead.hit.chunk_id and u.start >= lead.end),
+                    key=lambda u: u.start, default=None)
     if following is None or following in chosen:
         return chosen
     opening = {w.lower() for w in re.findall(r"\w+", following.text)[:4]}
-    if opening & refer and sum(_words(c.text) for c in chosen) + _words(following.text) <= budget:
+    refers_back = following.paragraph == lead.paragraph and bool(opening & scorer.cues.words("anaphora"))
+    announces = _words(lead.text) <= 8 or scorer.cues.found("forward", lead.text)
+    if (refers_back or announces) and sum(_words(c.text) for c in chosen) + _words(following.text) <= budget:
         chosen.insert(1, following)
     return chosen
 

@@ -361,3 +361,9 @@ def test_an_overview_question_with_a_year_gets_the_overview(engine):
     engine._prepare()
     q = engine.understand("NFU: wat hebben de umc's in 2016 opgezet?")
     assert engine.shape(q) == "overview"
+
+
+def test_a_missing_name_is_named_once(engine):
+    a = engine.ask("Wat heeft minister Koolmees gezegd over het activeren van het quotum?")
+    assert a.abstained, a.answer
+    assert a.answer.split("Wel staat er")[0].count("Koolmees") == 1, a.answer
