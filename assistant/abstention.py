@@ -102,14 +102,16 @@ class AbstentionPolicy:
 
     @staticmethod
     def _figure_elsewhere(q: Query, units: list[Unit]) -> float:
-        """A figure is asked for a named sector or year, and the best passages give figures only for others."""
-        if not (q.intents & {"count", "amount", "percent"}) or not (q.sectors or q.years):
+        """A figure is asked for a named sector, year or organisation, and the best passages give figures only for
+        others ("hoeveel banen heeft de provincie Utrecht …" against the provinces' total)."""
+        if not (q.intents & {"count", "amount", "percent"}) or not (q.sectors or q.years or q.entities):
             return 0.0
         figures = [u for u in units if u.features.get("number_q")]
         if not figures:
             return 0.0
         agrees = any((not q.sectors or u.features.get("sector_match") or u.features.get("mention_match"))
-                     and (not q.years or u.features.get("year_match")) for u in figures)
+                     and (not q.years or u.features.get("year_match"))
+                     and (not q.entities or u.features.get("entity_match", 0.0) > 0) for u in figures)
         return float(not agrees)
 
     def _sector_names(self) -> frozenset[str]:
