@@ -192,7 +192,7 @@ class Vraagbaak:
             names |= set(self.scorer.analyzer.tokens(" ".join((*sec.aliases, sec.name, "sector"))))
         return set(q.content) - cue - names - self._generic
 
-    def shape(self, q: Query) -> str:
+    def shape(self, q: Query, units: list[Unit] | None = None) -> str:
         """Which answer shape: ``overview`` only for "what has sector X done/achieved", ``knelpunten`` for
         "which knelpunten are there", else ``direct``."""
         specific = self._specific(q)
@@ -203,8 +203,11 @@ class Vraagbaak:
                 and not q.has("knelpunt"):
             return "overview"
         if q.has("knelpunt") and not q.sectors and not (pointed - {"define"}) and len(specific) <= 2 \
-                and (q.has("which") or q.has("define")) and not (specific & self._knelpunt_words()):
-            return "knelpunten"  # the list, unless the question names one knelpunt ("het probleem met de meeteltermijn")
+                and (q.has("which") or q.has("define")) and not (specific & self._knelpunt_words()) \
+                and not (specific and any(specific <= u.tokens for u in (units or [])[:5])):
+            # the list, unless the question names one knelpunt ("het probleem met de meeteltermijn") or a passage
+            # holds all of the question's own words ("betrouwbare cijfers")
+            return "knelpunten"
         return "direct"
 
     def _knelpunt_words(self) -> set[str]:
@@ -241,7 +244,7 @@ class Vraagbaak:
 
         t2 = time.perf_counter()
         units = self.evidence(q, hits)
-        shape = self.shape(q)
+        shape = self.shape(q, units)
         verdict = self.policy.decide(q, hits, units)
         composition: Composition | None = None
         if not verdict.abstain:
