@@ -23,7 +23,6 @@ ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "c
 
 
 COMMON_ZIPF = 3.5  # wordfreq's log scale: an everyday Dutch word
-FILLER_ZIPF = 5.0  # among the most frequent Dutch words: "eigenlijk", "precies", "graag"
 
 
 @dataclass
@@ -47,17 +46,13 @@ class AbstentionPolicy:
         # words that say what kind of answer is wanted ("deed", "hoeveel"), not what it is about: a cue word the
         # corpus happens to lack is no sign that the documents miss the topic
         self.cue_words = cue_words
-        self._names: frozenset[str] | None = None
 
     def features(self, q: Query, hits: list[SearchHit], units: list[Unit]) -> dict[str, float]:
         top = units[:6]
-        # a passage's heading and its document's title and date are part of what it says ("de update van 2017")
-        context = " ".join(f"{h.metadata.get('title', '')} {h.metadata.get('date', '')} {h.metadata.get('section', '')} "
-                           f"{h.text}" for h in hits[:6]).lower()
-        # everyday words ("eigenlijk", "nou", "graag") carry the tone of a question, not its topic
-        filler = {t for w in re.findall(r"[A-Za-zà-ÿ]+", q.search_text) if zipf_frequency(w.lower(), "nl") >= FILLER_ZIPF
-                  for t in self.scorer.analyzer.tokens(w)}
-        topic = [t for t in q.content if t not in self.cue_words and t not in self._sector_names() and t not in filler]
+        context = _context(hits)
+        # the question's topic: not its cue or filler words ("hoeveel", "eigenlijk"), not the sector it named
+        named = self._sector_names(q)
+        topic = [t for t in q.content if t not in self.cue_words and t not in named]
         known = [t for t in topic if t in self.scorer.df]
         unknown = sum(self.scorer.idf(t) for t in topic if t not in self.scorer.df)
         total = sum(self.scorer.idf(t) for t in topic)
@@ -65,7 +60,7 @@ class AbstentionPolicy:
         # everyday phrasing ("eigenlijk", "precies") does
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{4,}", q.search_text)
                 if self._unknown_word(w) and zipf_frequency(w.lower(), "nl") < COMMON_ZIPF
-                and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words | self._sector_names()]
+                and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words | named]
         top3 = set().union(*(u.tokens for u in units[:3])) if units else set()
         sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
         return {
@@ -75,7 +70,7 @@ class AbstentionPolicy:
             "dense_margin": self._margin([u.features.get("dense", 0.0) for u in units]),
             "chunk_dense": max((h.dense_similarity or 0.0 for h in hits), default=0.0),  # the best passage by meaning
             # of the question's words the corpus knows, how much the best evidence holds
-            "coverage_known": self.scorer.coverage(top3, known) if known else 0.0,
+            "coverage_known": self.scorer.coverage(top3, known) if known else 1.0,  # nothing known to miss
             "unknown": unknown / total if total else 0.0,
             "unknown_rare": min(1.0, len(rare) / max(len(q.content), 1)),
             "year_missing": float(bool(q.years) and not any(y in context for y in q.years)),
@@ -114,12 +109,14 @@ class AbstentionPolicy:
                      and (not q.entities or u.features.get("entity_match", 0.0) > 0) for u in figures)
         return float(not agrees)
 
-    def _sector_names(self) -> frozenset[str]:
-        """Words of the sectors' names and aliases: understood as a sector ("police"), never an unknown word."""
-        if self._names is None:
-            self._names = frozenset(self.scorer.analyzer.tokens(" ".join(
-                f"{' '.join(s.aliases)} {s.name}" for s in self.scorer.sectors.sectors)))
-        return self._names
+    def _sector_names(self, q: Query) -> frozenset[str]:
+        """The words by which the question named its sectors ("police"): understood, never unknown words. Only the
+        sectors it named: the words of other sectors' names ("onderzoek", "raad") stay ordinary words."""
+        words: set[str] = set()
+        for sid in q.sectors:
+            sec = self.scorer.sectors.by_id[sid]
+            words |= set(self.scorer.analyzer.tokens(" ".join((*sec.aliases, sec.name))))
+        return frozenset(words)
 
     def _unknown_word(self, word: str) -> bool:
         """A word with content that no chunk uses in any analysed form."""
@@ -139,18 +136,24 @@ class AbstentionPolicy:
     def missing(self, q: Query, f: dict[str, float], hits: list[SearchHit]) -> list[str]:
         """What the question asks that the evidence does not give, in words a user recognises."""
         out: list[str] = []
-        context = " ".join(h.text for h in hits[:6]).lower()
+        context = _context(hits)
         if f["money_missing"]:
             out.append("het gevraagde bedrag")
         elif f["number_missing"]:
             out.append("het gevraagde aantal" if q.has("count") else "het gevraagde percentage")
         if f.get("figure_elsewhere") and not (f.get("money_missing") or f.get("number_missing")):
-            asked = [self.scorer.sectors.name(s) or s for s in q.sectors] + list(q.years)
-            out.append("dat cijfer voor " + " in ".join(asked))
+            asked = [self.scorer.sectors.name(s) or s for s in q.sectors] + q.entities + list(q.years)
+            out.append("dat cijfer voor " + ", ".join(asked))
         if f["year_missing"] or f.get("year_unsupported"):
             out.append("gegevens over " + ", ".join(q.years))
         out.extend(f"'{e}'" for e in q.entities if e.lower() not in context)
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{6,}", q.search_text)
-                if self._unknown_word(w) and zipf_frequency(w.lower(), "nl") < FILLER_ZIPF]
+                if self._unknown_word(w) and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words]
         out.extend(f"'{w}'" for w in rare[:1])
         return list(dict.fromkeys(out))  # a name can be both an entity and an unknown word
+
+
+def _context(hits: list[SearchHit]) -> str:
+    """What the best passages say, with their headings and their documents' titles and dates ("de update van 2017")."""
+    return " ".join(f"{h.metadata.get('title', '')} {h.metadata.get('date', '')} {h.metadata.get('section', '')} "
+                    f"{h.text}" for h in hits[:6]).lower()

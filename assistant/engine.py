@@ -33,7 +33,9 @@ from .ranking import boost_for
 from .weights import Weights
 
 log = logging.getLogger(__name__)
-_PERIOD = re.compile(r"(?:19|20)\d\d|jan\w*|feb\w*|maart|april|mei|juni|juli|aug\w*|sep\w*|okt\w*|nov\w*|dec\w*")
+_YEAR_TOKEN = re.compile(r"(?:19|20)\d\d")
+_MONTHS = ("januari februari maart april mei juni juli augustus september oktober november december january february "
+           "march may june july august october")
 EVIDENCE_CHUNKS = 8  # chunks whose units are scored
 GENERIC_SHARE = 0.2  # a word in more than this share of chunks says nothing specific ("banenafspraak")
 
@@ -198,7 +200,7 @@ class Vraagbaak:
         specific = self._specific(q)
         pointed = q.intents & {"count", "amount", "percent", "when", "why", "who", "define"}
         # a year or month narrows the period, not the topic: the overview shows each document's period
-        topical = {t for t in specific if not _PERIOD.fullmatch(t)}
+        topical = {t for t in specific if not _YEAR_TOKEN.fullmatch(t) and t not in self._month_words()}
         if q.sectors and (q.has("overview") or q.has("results")) and not pointed and not topical \
                 and not q.has("knelpunt"):
             return "overview"
@@ -209,6 +211,9 @@ class Vraagbaak:
             # holds all of the question's own words ("betrouwbare cijfers")
             return "knelpunten"
         return "direct"
+
+    def _month_words(self) -> set[str]:
+        return set(self.scorer.analyzer.tokens(_MONTHS))
 
     def _knelpunt_words(self) -> set[str]:
         """The words of the knelpunten's titles in the ingest table, minus those every chunk uses."""

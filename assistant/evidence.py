@@ -276,39 +276,44 @@ def select(units: list[Unit], q: Query, scorer: EvidenceScorer, limit: int = 4, 
                 break
             if not adds and nxt.score < 0.7 * best:
                 continue
-            if sum(_words(c.text) for c in chosen) + _words(nxt.text) > budget:
+            if not _fits(chosen, nxt, budget):
                 continue
         chosen.append(nxt)
-    chosen = _cover_parts(chosen, units, q, scorer)
+    chosen = _cover_parts(chosen, units, q, scorer, budget)
     return _with_continuation(chosen, units, scorer, budget)
 
 
-def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceScorer, budget: int) -> list[Unit]:
-    """The sentence right after the best one when it finishes what the best one starts: it refers back to it
-    ("De invulling van deze functies telt niet mee"), or the best one only announces it ("Er is een driedeling
-    binnen gemeenten.", "… die hieronder worden uitgewerkt"). Reference words are general language
-    (data/intents.json)."""
-    lead = chosen[0]
-    following = min((u for u in units if u.hit.chunk_id == lead.hit.chunk_id and u.start >= lead.end),
-                    key=lambda u: u.start, default=None)
-    if following is None or following in chosen:
-        return chosen
-    opening = {w.lower() for w in re.findall(r"\w+", following.text)[:4]}
-    refers_back = following.paragraph == lead.paragraph and bool(opening & scorer.cues.words("anaphora"))
-    announces = _words(lead.text) <= 8 or scorer.cues.found("forward", lead.text)
-    if (refers_back or announces) and sum(_words(c.text) for c in chosen) + _words(following.text) <= budget:
-        chosen.insert(1, following)
-    return chosen
+def _fits(chosen: list[Unit], unit: Unit, budget: int) -> bool:
+    return sum(_words(c.text) for c in chosen) + _words(unit.text) <= budget
 
 
-def _cover_parts(chosen: list[Unit], units: list[Unit], q: Query, scorer: EvidenceScorer) -> list[Unit]:
+def _cover_parts(chosen: list[Unit], units: list[Unit], q: Query, scorer: EvidenceScorer, budget: int) -> list[Unit]:
     """A two-part question gets a sentence for each part: when the chosen units leave a part's words mostly
-    uncovered, the unit that best covers that part (coverage times fitted score) is added."""
+    uncovered, the unit that best covers that part (coverage times fitted score) is added, within the budget."""
     for part in q.parts:
         if scorer.coverage(set().union(*(c.tokens for c in chosen)), part) >= 0.5:
             continue
-        candidates = [u for u in units if u not in chosen and not any(is_repeat(u, c) for c in chosen)]
+        candidates = [u for u in units if not any(u is c or is_repeat(u, c) for c in chosen) and _fits(chosen, u, budget)]
         best = max(candidates, key=lambda u: scorer.coverage(u.tokens, part) * u.score, default=None)
         if best is not None and scorer.coverage(best.tokens, part) >= 0.3:
             chosen.append(best)
+    return chosen
+
+
+def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceScorer, budget: int) -> list[Unit]:
+    """The sentence right after the best one, in the same paragraph, when it finishes what the best one starts: it
+    opens by referring back ("Zij dienen zich wel zelf te melden …", "De invulling van deze functies …"), or the
+    best one only announces it (a few words, or "… die hieronder worden uitgewerkt"). The words are general
+    language (data/intents.json)."""
+    lead = chosen[0]
+    following = min((u for u in units if u.hit.chunk_id == lead.hit.chunk_id and u.start >= lead.end
+                     and u.paragraph == lead.paragraph), key=lambda u: u.start, default=None)
+    if following is None or any(following is c for c in chosen):
+        return chosen
+    words = [w.lower() for w in re.findall(r"\w+", following.text)[:4]]
+    refers_back = bool(words) and (words[0] in scorer.cues.words("anaphora")
+                                   or bool(set(words) & scorer.cues.words("demonstratives")))
+    announces = _words(lead.text) <= 8 or scorer.cues.found("forward", lead.text)
+    if (refers_back or announces) and _fits(chosen, following, budget):
+        chosen.insert(1, following)
     return chosen

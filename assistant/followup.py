@@ -16,6 +16,8 @@ from ingest.sectors import SectorVocabulary
 from .query import IntentCues, Query
 
 _YEAR = re.compile(r"\b(20\d\d)\b")
+# intents whose cue words name what the question is about, not only what kind of answer it wants
+SUBJECT_INTENTS = ("knelpunt",)
 
 
 @dataclass
@@ -50,11 +52,12 @@ class FollowUpResolver:
         return anaphora and not subject  # "hoeveel banen leverde dat op": the similarity test confirms
 
     def _generic_only(self, q: Query) -> bool:
-        """No content word beyond intent cues ("wat was het resultaat", "en waarom", "what about them")."""
+        """No content word beyond intent cues ("wat was het resultaat", "en waarom", "what about them"). The cue
+        words of a subject intent (SUBJECT_INTENTS: "welke knelpunten zijn er?") count as content."""
         if self._ignorable is None:
             cue_tokens = set()
             for name in self.cues.cues:
-                if not name.startswith("_"):
+                if not name.startswith("_") and name not in SUBJECT_INTENTS:
                     cue_tokens |= set(self.understand_tokens(" ".join(c.rstrip("*") for c in self.cues.cues[name])))
             alias_tokens = set(self.understand_tokens(" ".join(a for s in self.sectors.sectors
                                                                for a in (*s.aliases, s.name))))
@@ -73,8 +76,11 @@ class FollowUpResolver:
         if not self.is_elliptical(question, q):
             return ResolvedQuestion(question)
         joined = self._join(question, q, previous)
-        if self.strength is not None and q.content and not self._generic_only(q):
-            # similarity test: a question that retrieves as well on its own as joined stands on its own
+        opens_as_continuation = any(question.strip().lower().startswith(c)
+                                    for c in self.cues.cues.get("continuation", []))
+        if self.strength is not None and q.content and not (opens_as_continuation and self._generic_only(q)):
+            # similarity test: a question that retrieves as well on its own as joined stands on its own ("Welke
+            # knelpunten zijn er?" after a sector question); only "en …" with nothing of its own skips it
             if self.strength(q) >= self.strength(self.understand(joined)) + 0.02:
                 return ResolvedQuestion(question)
         return ResolvedQuestion(joined, carried=True, previous=previous)

@@ -148,14 +148,13 @@ class QueryUnderstanding:
         """A question that asks two things ("waarom …, en wat stelt men voor?"), split at the first joiner after
         which both sides keep two content words of their own; [] for a question that asks one thing."""
         low = f"{text} ".lower()
-        for joiner in self.cues.cues.get("part_joiners", []):
-            at = low.find(joiner)
-            while at > 0:
-                first = list(dict.fromkeys(self.analyzer.tokens(text[:at])))
-                second = [t for t in dict.fromkeys(self.analyzer.tokens(text[at + len(joiner):])) if t not in first]
-                if len(first) >= 2 and len(second) >= 2:
-                    return [first, second]
-                at = low.find(joiner, at + 1)
+        joints = sorted((m.start(), len(joiner)) for joiner in self.cues.cues.get("part_joiners", [])
+                        for m in re.finditer(re.escape(joiner), low) if m.start() > 0)
+        for at, size in joints:
+            first = list(dict.fromkeys(self.analyzer.tokens(text[:at])))
+            second = [t for t in dict.fromkeys(self.analyzer.tokens(text[at + size:])) if t not in first]
+            if len(first) >= 2 and len(second) >= 2:
+                return [first, second]
         return []
 
     def entities(self, text: str) -> list[str]:

@@ -99,7 +99,8 @@ ABSTAIN_SIGNS = {"best_unit": -1, "best_dense": -1, "dense_margin": -1, "chunk_d
                  "money_missing": 1, "figure_elsewhere": 1}
 
 
-def _fit_signed(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], signs: dict[str, int], c: float = 0.3):
+def _fit_signed(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], signs: dict[str, int],
+                c: float = 0.3) -> LinearModel:
     """Class-balanced, L2-regularised logistic regression whose coefficients keep the given signs (L-BFGS-B)."""
     from scipy.optimize import minimize
 

@@ -56,6 +56,7 @@ def test_a_year_earlier_is_answered_from_that_year(engine):
     ("Welke knelpunten zijn er?", "Wat doen de universiteiten aan lerende netwerken?"),
     ("Wat heeft de sector Rijk gedaan?", "Hoe hoog is de boete als het quotum niet wordt gehaald?"),
     ("Wat heeft de sector Rijk gedaan?", "Wat is Binnenwerk?"),
+    ("Wat heeft Defensie gedaan?", "Welke knelpunten zijn er?"),  # a subject of its own, though only cue words
 ])
 def test_a_self_contained_question_on_a_new_topic_is_not_joined(resolver, engine, previous, question):
     r = resolver.resolve(question, user(previous))
