@@ -306,14 +306,21 @@ def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceSc
     best one only announces it (a few words, or "… die hieronder worden uitgewerkt"). The words are general
     language (data/intents.json)."""
     lead = chosen[0]
-    following = min((u for u in units if u.hit.chunk_id == lead.hit.chunk_id and u.start >= lead.end
-                     and u.paragraph == lead.paragraph), key=lambda u: u.start, default=None)
-    if following is None or any(following is c for c in chosen):
-        return chosen
-    words = [w.lower() for w in re.findall(r"\w+", following.text)[:4]]
-    refers_back = bool(words) and (words[0] in scorer.cues.words("anaphora")
-                                   or bool(set(words) & scorer.cues.words("demonstratives")))
-    announces = _words(lead.text) <= 8 or scorer.cues.found("forward", lead.text)
-    if (refers_back or announces) and _fits(chosen, following, budget):
+    row = [u for u in units if u.hit.chunk_id == lead.hit.chunk_id and u.paragraph == lead.paragraph]
+    following = min((u for u in row if u.start >= lead.end), key=lambda u: u.start, default=None)
+    if following is not None and not any(following is c for c in chosen) and _fits(chosen, following, budget) \
+            and (_refers_back(following, scorer) or _words(lead.text) <= 8 or scorer.cues.found("forward", lead.text)):
         chosen.insert(1, following)
+    # and the sentence before it, when the best one refers back to it ("Het Borisproject dat hiervoor …")
+    previous = max((u for u in row if u.end <= lead.start), key=lambda u: u.start, default=None)
+    if previous is not None and not any(previous is c for c in chosen) and _fits(chosen, previous, budget) \
+            and _refers_back(lead, scorer):
+        chosen.insert(0, previous)
     return chosen
+
+
+def _refers_back(unit: Unit, scorer: EvidenceScorer) -> bool:
+    """The sentence opens by pointing at the one before it: a reference word first, or a demonstrative early on."""
+    words = [w.lower() for w in re.findall(r"\w+", unit.text)[:4]]
+    return bool(words) and (words[0] in scorer.cues.words("anaphora")
+                            or bool(set(words) & scorer.cues.words("demonstratives")))

@@ -116,6 +116,7 @@ class QueryUnderstanding:
             known.setdefault(w, 1)
         self.repairer = TypoRepair(known, protected=thesaurus_words | cue_words | set(DUTCH_STOPWORDS))
         self.alias_words = alias_words
+        self.question_words = cue_words | set(DUTCH_STOPWORDS)
 
     def run(self, text: str) -> Query:
         english = is_english(text)
@@ -161,4 +162,5 @@ class QueryUnderstanding:
         """Capitalised words after the first that name no sector: people, organisations, places."""
         words = re.findall(r"[\w'’-]+", text)
         return [w for i, w in enumerate(words) if i > 0 and w[:1].isupper() and len(w) > 2 and not w.isupper()
-                and not w[:1].isdigit() and w.lower() not in self.alias_words and not self.sectors.find_all(w)]
+                and not w[:1].isdigit() and w.lower() not in self.alias_words and not self.sectors.find_all(w)
+                and w.lower() not in self.question_words]  # "Hoeveel" opening a joined earlier question

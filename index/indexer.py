@@ -31,7 +31,7 @@ from .provenance import atomic_write, is_inside, read_provenance, sidecar_path, 
 from .store import ChromaStore, DocumentRecord
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "8"  # 4: units embedded at ingest; 5: web-address footnotes no units; 6: long bullets by sentence; 7: "wij/jullie/onze" stop words, year labels no units; 8: knelpunten table in the document record
+PIPELINE_VERSION = "9"  # 4: units embedded at ingest; 5: web-address footnotes no units; 6: long bullets by sentence; 7: "wij/jullie/onze" stop words, year labels no units; 8: knelpunten table in the document record; 9: initials ("K.H. Ollongren") end no sentence
 
 
 @dataclass

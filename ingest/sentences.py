@@ -8,6 +8,7 @@ _ABBREVIATIONS = {
     "t.b.v", "e.d", "z.g.a", "ca", "bijv", "o.m", "jl", "a.s", "drs", "dr", "prof", "ir", "ing", "incl", "excl",
     "resp", "evt", "vs", "blz", "p", "nl", "www", "i.p.v", "d.w.z", "m.u.v", "t/m", "e.a", "zgn", "mln", "mld",
 }
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")  # "s", "k.h" (of "K.H. Ollongren"): initials, not a sentence end
 _CANDIDATE = re.compile(r"[.!?;](?=['\"”’)]*\s+)")
 
 
@@ -20,7 +21,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         cut = m.end()
         word = re.search(r"([\w./]+)$", text[seg_start:m.start()])
         token = word.group(1).lower() if word else ""
-        if m.group(0) == "." and (token in _ABBREVIATIONS or len(token) == 1 and token.isalpha()):
+        if m.group(0) == "." and (token in _ABBREVIATIONS or _INITIALS.fullmatch(token)):
             continue
         nxt = text[cut:cut + 3].lstrip()
         if nxt and (nxt[0].islower() and m.group(0) == "."):

@@ -391,3 +391,17 @@ def test_a_missing_name_is_named_once(engine):
     a = engine.ask("Wat heeft minister Koolmees gezegd over het activeren van het quotum?")
     assert a.abstained, a.answer
     assert a.answer.split("Wel staat er")[0].count("Koolmees") == 1, a.answer
+
+
+def test_a_joined_earlier_question_lends_no_entities(engine):
+    """The capitalised first word of the earlier question ("Hoeveel") is no name the documents should give."""
+    engine._prepare()
+    q = engine.understand("en bij de kennisgroep P&O? — Hoeveel mensen kwamen er op de bijeenkomsten van de PO-Raad?")
+    assert "Hoeveel" not in q.entities
+
+
+def test_the_sentence_the_best_one_refers_back_to_is_kept(engine):
+    """"Het Borisproject dat hiervoor ontwikkeld is …" needs the sentence before it, which says what it is for."""
+    a = engine.ask("Wat is het Borisproject?")
+    assert "Borisproject" in a.answer and "stageplek" in a.answer, a.answer
+    assert_citations_valid(engine, a)

@@ -124,3 +124,14 @@ def test_no_corpus_unit_is_a_caption_or_a_section_title(corpus_units):
 def test_a_heading_with_a_year_is_no_unit(corpus_units):
     pieces = {c.text[u.start:u.end] for _d, c, u in corpus_units}
     assert not pieces & {"Activiteiten 2016", "Geplande activiteiten 2017", "December 2017"}
+
+
+@pytest.mark.parametrize("text,sentences", [
+    ("T.a.v minister K.H. Ollongren. Dit is de tweede zin.", ["T.a.v minister K.H. Ollongren.", "Dit is de tweede zin."]),
+    ("Mw. mr. S. Pijpstra, voorzitter. Een nieuwe zin.", ["Mw. mr. S. Pijpstra, voorzitter.", "Een nieuwe zin."]),
+    ("Het gaat om ca. 3.340 banen. Zo. Klaar.", ["Het gaat om ca. 3.340 banen.", "Zo.", "Klaar."]),
+])
+def test_initials_and_abbreviations_end_no_sentence(text, sentences):
+    from ingest.sentences import sentence_spans
+
+    assert [text[a:b] for a, b in sentence_spans(text)] == sentences
