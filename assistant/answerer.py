@@ -28,6 +28,7 @@ class Composition:
     citations: list[Citation]
     units: list[Unit]
     intent: str
+    missing: str | None = None  # what the passages turned out not to give: the answer is then a decline
 
 
 def as_sentence(text: str) -> str:
@@ -108,10 +109,11 @@ class ExtractiveAnswerer:
         caveat = self._disagreement(q, lead)
         if caveat:
             paragraphs.append(caveat)
+        missing = self._sector_missing(q, lead)
         for i, us in enumerate(groups.values()):
             opener = f"Volgens {frame_of(us[0])}" if i == 0 else f"Daarnaast meldt {frame_of(us[0])}"
             paragraphs.append(f"{opener}: " + " ".join(self._render(u, citer) for u in us))
-        return Composition("\n\n".join(paragraphs), citer.citations, ordered, "vraag")
+        return Composition("\n\n".join(paragraphs), citer.citations, ordered, "vraag", missing)
 
     def _render(self, unit: Unit, citer: Citer) -> str:
         n = citer.cite(unit)
@@ -144,14 +146,18 @@ class ExtractiveAnswerer:
                     tokens=unit.tokens, bullet=unit.bullet, paragraph=unit.paragraph, vector=unit.vector,
                     features=unit.features, coverage=unit.coverage, score=unit.score, also=unit.also)
 
+    def _sector_missing(self, q: Query, lead: Unit) -> str | None:
+        """A figure asked for one sector whose best figure-holding sentence is another sector's: the documents do not
+        give it (on the 578 dev questions, every answer of this kind was to a question they do not answer)."""
+        if (q.intents & {"count", "amount", "percent"}) and q.sectors and lead.features.get("sector_conflict") \
+                and not lead.features.get("mention_match"):
+            return f"dat cijfer voor de sector {self.sectors.name(q.sectors[0])}"
+        return None
+
     def _disagreement(self, q: Query, lead: Unit) -> str | None:
-        """A figure for another sector or year than the question names is said to be so, not passed off."""
+        """A figure for another year than the question names is said to be so, not passed off."""
         if not (q.intents & {"count", "amount", "percent"}):
             return None
-        if q.sectors and lead.features.get("sector_conflict") and not lead.features.get("mention_match"):
-            asked = self.sectors.name(q.sectors[0])
-            given = self.sectors.name(lead.sector)
-            return f"De documenten geven dit cijfer niet voor de sector {asked}; wel voor de sector {given}:"
         if q.years and lead.features.get("year_conflict"):
             given = ", ".join(sorted(set(re.findall(r"\b(?:19|20)\d\d\b", lead.text))))
             return f"Voor {', '.join(q.years)} geven de documenten dit niet; wel voor {given}:"

@@ -256,6 +256,8 @@ class Vraagbaak:
             composition = self._compose(q, shape, units, flt)
             if not composition.text:
                 verdict = Verdict(True, 1.0, ["een passage die hierop ingaat"])
+            elif composition.missing:
+                verdict = Verdict(True, verdict.probability, [composition.missing], verdict.features)
         timings["answer_ms"] = _ms(t2)
 
         mode = "extractive"
