@@ -15,7 +15,8 @@ def test_gold_questions_are_classified_by_their_language():
 
 
 def test_short_dutch_questions_with_english_looking_words_stay_dutch():
-    for q in ("Wanneer is de aanjager gestopt?", "Wie is de minister in 2020?", "En bij de provincies?"):
+    for q in ("Wanneer is de aanjager gestopt?", "Wie is de minister in 2020?", "En bij de provincies?",
+              "Wat is Team Inclusief?"):
         assert language(q) == "nl", q
 
 
