@@ -99,6 +99,7 @@ class Vraagbaak:
                 self._generic = {t for t, d in lex.df.items() if d > generic_df}
                 self._generation = lex.generation
                 self._knelpunt_vocabulary: set[str] | None = None
+                self._months = set(lex.analyzer.tokens(_MONTHS))
 
     def _doc_text(self, document_id: str) -> str | None:
         if document_id not in self._doc_texts:
@@ -200,7 +201,7 @@ class Vraagbaak:
         specific = self._specific(q)
         pointed = q.intents & {"count", "amount", "percent", "when", "why", "who", "define"}
         # a year or month narrows the period, not the topic: the overview shows each document's period
-        topical = {t for t in specific if not _YEAR_TOKEN.fullmatch(t) and t not in self._month_words()}
+        topical = {t for t in specific if not _YEAR_TOKEN.fullmatch(t) and t not in self._months}
         if q.sectors and (q.has("overview") or q.has("results")) and not pointed and not topical \
                 and not q.has("knelpunt"):
             return "overview"
@@ -211,9 +212,6 @@ class Vraagbaak:
             # holds all of the question's own words ("betrouwbare cijfers")
             return "knelpunten"
         return "direct"
-
-    def _month_words(self) -> set[str]:
-        return set(self.scorer.analyzer.tokens(_MONTHS))
 
     def _knelpunt_words(self) -> set[str]:
         """The words of the knelpunten's titles in the ingest table, minus those every chunk uses."""

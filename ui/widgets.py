@@ -129,14 +129,11 @@ def feedback(question: str, msg: dict, key: str, on_change=None) -> None:
         value = st.feedback("thumbs", key=f"fb-{key}", default=chosen)
     rating = {1: "up", 0: "down"}.get(value) if value is not None else None
     if rating and rating != msg.get("feedback"):
-        try:
-            client.call("POST", "/feedback", json={"question": question, "answer": msg["content"], "rating": rating})
+        if _send_feedback({"question": question, "answer": msg["content"], "rating": rating},
+                          "Bedankt voor je feedback!"):
             msg["feedback"] = rating
             if on_change:
                 on_change()
-            st.toast("Bedankt voor je feedback!")
-        except (client.ApiDown, client.ApiError) as exc:
-            st.toast(str(exc))
     if msg.get("feedback"):
         with cols[1]:
             st.caption("Je vond dit antwoord " + ("nuttig." if msg["feedback"] == "up" else "niet nuttig."))
@@ -145,15 +142,22 @@ def feedback(question: str, msg: dict, key: str, on_change=None) -> None:
                 comment = st.text_input("Toelichting (optioneel)", max_chars=2000, key=f"fbt-{key}",
                                         placeholder="Wat was goed of wat ontbrak?")
                 if st.form_submit_button("Verstuur toelichting") and comment.strip():
-                    try:
-                        client.call("POST", "/feedback", json={"question": question, "answer": msg["content"],
-                                                               "rating": msg["feedback"], "comment": comment})
+                    if _send_feedback({"question": question, "answer": msg["content"], "rating": msg["feedback"],
+                                       "comment": comment}, "Toelichting ontvangen, dank je wel."):
                         msg["comment_sent"] = True
                         if on_change:
                             on_change()
-                        st.toast("Toelichting ontvangen, dank je wel.")
-                    except (client.ApiDown, client.ApiError) as exc:
-                        st.toast(str(exc))
+
+
+def _send_feedback(payload: dict, thanks: str) -> bool:
+    """POST /feedback; a toast says thanks or, in Dutch, why it failed. True when it was stored."""
+    try:
+        client.call("POST", "/feedback", json=payload)
+    except (client.ApiDown, client.ApiError) as exc:
+        st.toast(str(exc))
+        return False
+    st.toast(thanks)
+    return True
 
 
 def render_answer(msg: dict, key: str, question: str | None = None, names: dict[str, str] | None = None,
