@@ -23,7 +23,10 @@ from ingest.units import unit_spans
 from .query import IntentCues, Query
 from .weights import LinearModel
 
-_DIGIT = re.compile(r"\d")
+# a figure: a number that is neither a year ("in 2017") nor a day of a month ("per 30 juni"), which a count,
+# amount or percentage question does not ask for
+_FIGURE = re.compile(r"(?<![\w.,])(?!(?:19|20)\d\d(?![\d.,]*\d))\d+(?:[.,]\d+)*(?!\d|-[a-z])(?!\s*(?:januari|februari|maart|april|mei|"
+                     r"juni|juli|augustus|september|oktober|november|december)\b)", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _DATE = re.compile(r"\b(19|20)\d\d\b|januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|"
                    r"november|december", re.I)
@@ -101,6 +104,10 @@ def count_in(text: str, noun: str, vocabulary: set[str] | frozenset[str] = froze
     return False
 
 
+def has_figure(text: str) -> bool:
+    return bool(_FIGURE.search(text))
+
+
 def has_money(text: str) -> bool:
     return bool(_MONEY.search(text))
 
@@ -153,7 +160,7 @@ class EvidenceScorer:
                 "coverage": u.coverage,
                 **context.of(u, d, q),
                 "expansion": min(1.0, self.coverage(u.tokens, extra)) if extra else 0.0,
-                "number_q": float(bool(q.intents & {"count", "amount", "percent"}) and bool(_DIGIT.search(u.text))),
+                "number_q": float(bool(q.intents & {"count", "amount", "percent"}) and has_figure(u.text)),
                 "count_match": float(bool(q.count_noun) and count_in(u.text, q.count_noun, self.analyzer.vocabulary)),
                 "date_q": float(q.has("when") and bool(_DATE.search(u.text))),
                 "percent_q": float(q.has("percent") and "%" in u.text),

@@ -2,10 +2,11 @@
 
 1. ``unit``: which evidence unit answers — logistic regression over unit features; a unit is positive when
    it overlaps a supporting passage of the dev question or states one of its key facts.
-2. ``abstain``: whether to decline — logistic regression with sign bounds (ABSTAIN_SIGNS) over question features on the dev set plus
-   generated unanswerable questions (out-of-scope sectors, far years, unknown people, amounts and topics
-   from data/out_of_scope.json), cross-validated; the threshold keeps false abstention on the dev set's
-   answerable questions at or under 5%.
+2. ``abstain``: whether to decline — logistic regression with sign bounds (ABSTAIN_SIGNS) over question features
+   on the dev set (its answerable and unanswerable questions) plus typed variants of its answerable questions,
+   cross-validated; the threshold keeps false abstention on the answerable questions at or under 5%. Generated
+   unanswerable questions (out-of-scope sectors, far years, unknown people, amounts and topics from
+   data/out_of_scope.json) are scored by the fitted model and reported, not trained on.
 Only the dev set is used; the blind test set is never read here.
 """
 from __future__ import annotations
@@ -100,13 +101,15 @@ ABSTAIN_SIGNS = {"best_unit": -1, "best_dense": -1, "dense_margin": -1, "chunk_d
 
 
 def _fit_signed(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], signs: dict[str, int],
-                c: float = 0.3) -> LinearModel:
+                c: float = 0.3, sample_weight: np.ndarray | None = None) -> LinearModel:
     """Class-balanced, L2-regularised logistic regression whose coefficients keep the given signs (L-BFGS-B)."""
     from scipy.optimize import minimize
 
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
     xs = (x - mean) / scale
-    weight = np.where(y == 1, len(y) / (2 * max(y.sum(), 1)), len(y) / (2 * max((1 - y).sum(), 1)))
+    sw = np.ones(len(y)) if sample_weight is None else sample_weight
+    pos, neg = (sw * y).sum(), (sw * (1 - y)).sum()
+    weight = sw * np.where(y == 1, sw.sum() / (2 * max(pos, 1e-9)), sw.sum() / (2 * max(neg, 1e-9)))
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         z = xs @ w[:-1] + w[-1]
@@ -173,25 +176,31 @@ def fit(engine, settings) -> dict:
         ax.append([f[n] for n in ABSTAIN_FEATURES])
         ay.append(label)
         kinds.append(kind)
-    x, y = np.array(ax, dtype=float), np.array(ay)
-    probs = _cv_probabilities(x, y, ABSTAIN_FEATURES)
-    answerable = np.array([k in ("dev-answerable", "variant") for k in kinds])
-    dev_answerable = np.array([k == "dev-answerable" for k in kinds])
+    x, y, kinds = np.array(ax, dtype=float), np.array(ay), np.array(kinds)
+    # The generated unanswerables are measured, not learned from. With 90 real unanswerable questions in dev, the
+    # template questions taught the model their own look: trained with them, recall on each blind-written round held
+    # out in turn fell from 0.66 to 0.49 at the same false abstention.
+    learn = kinds != "generated"
+    probs = np.zeros(len(y))
+    probs[learn] = _cv_probabilities(x[learn], y[learn], ABSTAIN_FEATURES)
+    answerable = np.isin(kinds, ("dev-answerable", "variant"))
+    dev_answerable = kinds == "dev-answerable"
     # the lowest threshold whose cross-validated false abstention stays within the limit, on the dev questions and
     # their typed variants together: users misspell and add words, and that alone must not make it decline
     allowed = int(MAX_FALSE_ABSTENTION * answerable.sum())
     threshold = float(np.sort(probs[answerable])[::-1][allowed]) + 1e-6 if answerable.any() else 0.5
-    abstain_model = _fit_signed(x, y, ABSTAIN_FEATURES, ABSTAIN_SIGNS)
+    abstain_model = _fit_signed(x[learn], y[learn], ABSTAIN_FEATURES, ABSTAIN_SIGNS)
     abstain_model.threshold = threshold
+    probs[~learn] = [abstain_model.probability(dict(zip(ABSTAIN_FEATURES, row))) for row in x[~learn]]
     declined = probs >= threshold
     report = {
         "units": len(uy), "unit_positives": int(sum(uy)),
-        "questions": int(len(y)), "generated_unanswerables": int(sum(1 for k in kinds if k == "generated")),
-        "answerable_variants": int(sum(1 for k in kinds if k == "variant")),
+        "questions": int(len(y)), "generated_unanswerables": int((kinds == "generated").sum()),
+        "answerable_variants": int((kinds == "variant").sum()),
         "cv_false_abstention_with_variants": float(declined[answerable].mean()),
         "cv_false_abstention_dev": float(declined[dev_answerable].mean()),
-        "cv_unanswerable_recall_dev": float(declined[np.array([k == "dev-unanswerable" for k in kinds])].mean()),
-        "cv_unanswerable_recall_generated": float(declined[np.array([k == "generated" for k in kinds])].mean()),
+        "cv_unanswerable_recall_dev": float(declined[kinds == "dev-unanswerable"].mean()),
+        "unanswerable_recall_generated": float(declined[kinds == "generated"].mean()),
         "threshold": threshold,
     }
     weights = Weights({"unit": unit_model, "abstain": abstain_model},
