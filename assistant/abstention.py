@@ -19,7 +19,7 @@ from .query import Query
 from .weights import LinearModel
 
 ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "year_missing", "year_unsupported",
-                    "entity_missing", "sector_missing", "number_missing", "money_missing", "figure_elsewhere", "english")
+                    "entity_missing", "sector_missing", "number_missing", "money_missing", "figure_elsewhere", "english", "english_dense")
 
 
 COMMON_ZIPF = 3.5  # wordfreq's log scale: an everyday Dutch word
@@ -86,6 +86,8 @@ class AbstentionPolicy:
             "money_missing": float(q.has("amount") and not any(has_money(u.text) for u in units[:3])),
             "figure_elsewhere": self._figure_elsewhere(q, units[:5]),
             "english": float(q.english),
+            # an English question meets Dutch passages at a lower similarity: its own slope, not a decline
+            "english_dense": max((h.dense_similarity or 0.0 for h in hits), default=0.0) if q.english else 0.0,
         }
 
     @staticmethod

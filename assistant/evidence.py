@@ -104,8 +104,14 @@ def count_in(text: str, noun: str, vocabulary: set[str] | frozenset[str] = froze
     return False
 
 
+# numbers in words count as figures too ("drie bijeenkomsten"); "een"/"one" is left out, it is mostly an article
+_NUMBER_WORD = re.compile(r"\b(?:twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|"
+                          r"twintig|dertig|veertig|vijftig|honderd|duizend|tientallen|honderden|duizenden|two|three|"
+                          r"four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b", re.I)
+
+
 def has_figure(text: str) -> bool:
-    return bool(_FIGURE.search(text))
+    return bool(_FIGURE.search(text) or _NUMBER_WORD.search(text))
 
 
 def has_money(text: str) -> bool:
@@ -316,7 +322,8 @@ def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceSc
     row = [u for u in units if u.hit.chunk_id == lead.hit.chunk_id and u.paragraph == lead.paragraph]
     following = min((u for u in row if u.start >= lead.end), key=lambda u: u.start, default=None)
     if following is not None and not any(following is c for c in chosen) and _fits(chosen, following, budget) \
-            and (_refers_back(following, scorer) or _words(lead.text) <= 8 or scorer.cues.found("forward", lead.text)):
+            and (_refers_back(following, scorer) or _words(lead.text) <= 8 or scorer.cues.found("forward", lead.text)
+                 or _elaborates(following, lead, scorer)):
         chosen.insert(1, following)
     # and the sentence before it, when the best one refers back to it ("Het Borisproject dat hiervoor …")
     previous = max((u for u in row if u.end <= lead.start), key=lambda u: u.start, default=None)
@@ -324,6 +331,13 @@ def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceSc
             and _refers_back(lead, scorer):
         chosen.insert(0, previous)
     return chosen
+
+
+def _elaborates(unit: Unit, lead: Unit, scorer: EvidenceScorer, rare: float = 0.2) -> bool:
+    """The sentence goes on about the same thing: it repeats a word of the lead that few passages use ("Bazen
+    Verbazen is een project …" then "De insteek van de bijeenkomst is …")."""
+    shared = unit.tokens & lead.tokens
+    return any(scorer.df.get(t, 0) <= rare * scorer.n for t in shared)
 
 
 def _refers_back(unit: Unit, scorer: EvidenceScorer) -> bool:

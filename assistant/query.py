@@ -24,7 +24,7 @@ from .language import is_english
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _COUNT_NOUN = re.compile(r"\b(?:hoeveel|how\s+many|aantal|number\s+of)\s+(?:extra\s+|nieuwe\s+|new\s+)?([a-zà-ÿ-]{4,})", re.I)
 REAL_WORD_ZIPF = 2.0  # wordfreq's log scale: 2 is about once per ten million words
-INTENTS = ("overview", "results", "knelpunt", "solution", "compare", "count", "amount", "when", "percent", "why",
+INTENTS = ("overview", "results", "knelpunt", "solution", "compare", "count", "amount", "quantity", "when", "percent", "why",
            "how", "define", "who", "which")
 
 
@@ -137,6 +137,8 @@ class QueryUnderstanding:
                 sec = self.sectors.by_id[sid]
                 expansions.extend(a for a in (sec.name, *sec.aliases[:4]) if a.lower() not in search_text.lower())
         intents = {name for name in INTENTS if self.cues.found(name, search_text)}
+        if "percent" in intents or ("quantity" not in intents and not self._asks_for("amount", search_text)):
+            intents.discard("amount")
         count = _COUNT_NOUN.search(search_text)
         content_text = self.cues.strip("document_words", search_text)
         return Query(
@@ -144,6 +146,14 @@ class QueryUnderstanding:
             entities=self.entities(text), expansions=expansions, intents=intents,
             count_noun=count.group(1).lower() if count else None, repairs=repairs, english=english,
             content=list(dict.fromkeys(self.analyzer.tokens(content_text))), parts=self.parts(content_text))
+
+    def _asks_for(self, intent: str, text: str, head: int = 5) -> bool:
+        """The cue is what the question word asks about ("wat verdient …", "welk maandsalaris …", "wat is het
+        budget …"): a question word first and the cue in the first few words. A money word further on ("… voor
+        budgetgestuurde sectoren") or in a yes/no question ("krijgen we een boete als …") asks for no amount."""
+        words = text.split()
+        return bool(words) and words[0].lower() in self.cues.words("asking_words") \
+            and self.cues.found(intent, " ".join(words[:head]))
 
     def parts(self, text: str) -> list[list[str]]:
         """A question that asks two things ("waarom …, en wat stelt men voor?"), split at the first joiner after

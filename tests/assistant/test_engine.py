@@ -275,10 +275,12 @@ def test_a_misspelt_sector_finds_its_own_rows(engine, question, sector):
 @pytest.mark.parametrize("question", ["Hoeveel garantiebanen realiseerde de sector Politie?",
                                       "hoeveel garantiebanen hebben de universiteiten in 2016 gerealiseerd"])
 def test_a_figure_for_another_sector_is_not_passed_off(engine, question):
-    """The documents give no count for this sector; another sector's count is shown as what they do say."""
+    """The documents give no count for this sector: the decline names the missing figure (the sector's own, or any
+    count at all where its passages hold none: "vanaf 2017" is a year, not a count) and shows what they do say."""
     a = engine.ask(question)
     assert a.abstained, a.answer
-    assert "dat cijfer voor de sector" in a.answer.split("Wel staat er")[0], a.answer
+    said = a.answer.split("Wel staat er")[0]
+    assert "dat cijfer voor" in said or "het gevraagde aantal" in said, a.answer
     assert a.related  # what the documents do say
 
 
