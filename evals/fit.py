@@ -138,6 +138,14 @@ def _cv_probabilities(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], f
     return probs
 
 
+def _threshold(answerable_probs: np.ndarray) -> float:
+    """The lowest threshold that declines at most MAX_FALSE_ABSTENTION of these answerable questions."""
+    if not len(answerable_probs):
+        return 0.0
+    allowed = int(MAX_FALSE_ABSTENTION * len(answerable_probs))
+    return float(np.sort(answerable_probs)[::-1][allowed]) + 1e-6
+
+
 def fit(engine, settings) -> dict:
     from index.retriever import SearchFilters
 
@@ -193,9 +201,9 @@ def fit(engine, settings) -> dict:
     answerable = np.isin(kinds, ("dev-answerable", "variant"))
     dev_answerable = kinds == "dev-answerable"
     # the lowest threshold whose cross-validated false abstention stays within the limit, on the dev questions and
-    # their typed variants together: users misspell and add words, and that alone must not make it decline
-    allowed = int(MAX_FALSE_ABSTENTION * answerable.sum())
-    threshold = float(np.sort(probs[answerable])[::-1][allowed]) + 1e-6 if answerable.any() else 0.5
+    # their typed variants together (users misspell and add words, and that alone must not make it decline), and
+    # on the English ones among them on their own
+    threshold = max(_threshold(probs[answerable]), _threshold(probs[answerable & english]))
     abstain_model = _fit_signed(x[learn], y[learn], ABSTAIN_FEATURES, ABSTAIN_SIGNS, sample_weight=sw[learn])
     abstain_model.threshold = threshold
     probs[~learn] = [abstain_model.probability(dict(zip(ABSTAIN_FEATURES, row))) for row in x[~learn]]
@@ -206,6 +214,7 @@ def fit(engine, settings) -> dict:
         "answerable_variants": int((kinds == "variant").sum()),
         "cv_false_abstention_with_variants": float(declined[answerable].mean()),
         "cv_false_abstention_dev": float(declined[dev_answerable].mean()),
+        "cv_false_abstention_english": float(declined[answerable & english].mean()),
         "cv_unanswerable_recall_dev": float(declined[kinds == "dev-unanswerable"].mean()),
         "unanswerable_recall_generated": float(declined[kinds == "generated"].mean()),
         "threshold": threshold,
