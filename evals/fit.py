@@ -4,9 +4,9 @@
    it overlaps a supporting passage of the dev question or states one of its key facts.
 2. ``abstain``: whether to decline — logistic regression with sign bounds (ABSTAIN_SIGNS) over question features
    on the dev set (its answerable and unanswerable questions) plus typed variants of its answerable questions,
-   cross-validated; the threshold keeps false abstention on the answerable questions at or under 5%. Generated
-   unanswerable questions (out-of-scope sectors, far years, unknown people, amounts and topics from
-   data/out_of_scope.json) are scored by the fitted model and reported, not trained on.
+   and generated unanswerable questions (out-of-scope sectors, far years, unknown people, amounts and topics from
+   data/out_of_scope.json) at a tenth of the weight, cross-validated; the threshold keeps false abstention on the
+   answerable questions, and on the English ones among them, at or under 5%.
 Only the dev set is used; the blind test set is never read here.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .gold import GoldQuestion, fact_present, load_set, norm
 
 MAX_FALSE_ABSTENTION = 0.05
 ENGLISH_WEIGHT = 3.0
+GENERATED_WEIGHT = 0.1
 
 
 def overlaps(unit_text: str, quotes: list[str]) -> bool:
@@ -188,25 +189,23 @@ def fit(engine, settings) -> dict:
         ay.append(label)
         kinds.append(kind)
     x, y, kinds = np.array(ax, dtype=float), np.array(ay), np.array(kinds)
-    # The generated unanswerables are measured, not learned from. With 90 real unanswerable questions in dev, the
-    # template questions taught the model their own look: trained with them, recall on each blind-written round held
-    # out in turn fell from 0.66 to 0.49 at the same false abstention.
-    learn = kinds != "generated"
+    # The generated unanswerables weigh little. With 90 real unanswerable questions in dev, the template questions
+    # at full weight taught the model their own look: recall on each blind-written round held out in turn fell from
+    # 0.64 to 0.56 at the same false abstention. At a tenth they still teach the plain cases (an unknown minister,
+    # a sector outside government) without that cost.
     # English questions are a small share of dev; weighed up, the model learns their lower similarity to Dutch
     # passages instead of spending the false-abstention allowance on them
     english = x[:, ABSTAIN_FEATURES.index("english")] > 0
-    sw = np.where(english, ENGLISH_WEIGHT, 1.0)
-    probs = np.zeros(len(y))
-    probs[learn] = _cv_probabilities(x[learn], y[learn], ABSTAIN_FEATURES, sample_weight=sw[learn])
+    sw = np.where(english, ENGLISH_WEIGHT, 1.0) * np.where(kinds == "generated", GENERATED_WEIGHT, 1.0)
+    probs = _cv_probabilities(x, y, ABSTAIN_FEATURES, sample_weight=sw)
     answerable = np.isin(kinds, ("dev-answerable", "variant"))
     dev_answerable = kinds == "dev-answerable"
     # the lowest threshold whose cross-validated false abstention stays within the limit, on the dev questions and
     # their typed variants together (users misspell and add words, and that alone must not make it decline), and
     # on the English ones among them on their own
     threshold = max(_threshold(probs[answerable]), _threshold(probs[answerable & english]))
-    abstain_model = _fit_signed(x[learn], y[learn], ABSTAIN_FEATURES, ABSTAIN_SIGNS, sample_weight=sw[learn])
+    abstain_model = _fit_signed(x, y, ABSTAIN_FEATURES, ABSTAIN_SIGNS, sample_weight=sw)
     abstain_model.threshold = threshold
-    probs[~learn] = [abstain_model.probability(dict(zip(ABSTAIN_FEATURES, row))) for row in x[~learn]]
     declined = probs >= threshold
     report = {
         "units": len(uy), "unit_positives": int(sum(uy)),
@@ -216,7 +215,7 @@ def fit(engine, settings) -> dict:
         "cv_false_abstention_dev": float(declined[dev_answerable].mean()),
         "cv_false_abstention_english": float(declined[answerable & english].mean()),
         "cv_unanswerable_recall_dev": float(declined[kinds == "dev-unanswerable"].mean()),
-        "unanswerable_recall_generated": float(declined[kinds == "generated"].mean()),
+        "cv_unanswerable_recall_generated": float(declined[kinds == "generated"].mean()),
         "threshold": threshold,
     }
     weights = Weights({"unit": unit_model, "abstain": abstain_model},
