@@ -30,10 +30,10 @@ from .knelpunten import build_rows
 from .models import Answer
 from .query import IntentCues, Query, QueryUnderstanding
 from .ranking import boost_for
+from .shape import SHAPE_FEATURES, shape_features, topical_words
 from .weights import Weights
 
 log = logging.getLogger(__name__)
-_YEAR_TOKEN = re.compile(r"(?:19|20)\d\d")
 _MONTHS = ("januari februari maart april mei juni juli augustus september oktober november december january february "
            "march may june july august october")
 EVIDENCE_CHUNKS = 8  # chunks whose units are scored
@@ -92,6 +92,7 @@ class Vraagbaak:
                                                    doc_text=self._doc_text)
                 self._cue_tokens = {t for name in self.cues.cues if not name.startswith("_")
                                     for t in lex.analyzer.tokens(" ".join(c.rstrip("*") for c in self.cues.cues[name]))}
+                self.shape_model = self.weights.check("shape", SHAPE_FEATURES)
                 self.policy = AbstentionPolicy(self.scorer, self.weights.check("abstain", ABSTAIN_FEATURES),
                                                frozenset(self._cue_tokens))
                 self.resolver = FollowUpResolver(self.vocab, self.cues, self.understand, self._strength)
@@ -195,19 +196,20 @@ class Vraagbaak:
             names |= set(self.scorer.analyzer.tokens(" ".join((*sec.aliases, sec.name, "sector"))))
         return set(q.content) - cue - names - self._generic
 
+    def shape_features(self, q: Query, units: list[Unit]) -> dict[str, float]:
+        return shape_features(q, units, topical_words(q, self._specific(q), self._months), self.scorer)
+
     def shape(self, q: Query, units: list[Unit] | None = None) -> str:
-        """Which answer shape: ``overview`` only for "what has sector X done/achieved", ``knelpunten`` for
-        "which knelpunten are there", else ``direct``."""
+        """Which answer shape (assistant/shape.py): for a question naming a sector, ``overview`` or ``direct`` by
+        the fitted shape model; ``knelpunten`` for "which knelpunten are there"; else ``direct``."""
+        units = units or []
+        if q.sectors and not q.has("knelpunt") and self.shape_model.decide(self.shape_features(q, units)):
+            return "overview"
         specific = self._specific(q)
         pointed = q.intents & {"count", "amount", "percent", "when", "why", "who", "define"}
-        # a year or month narrows the period, not the topic: the overview shows each document's period
-        topical = {t for t in specific if not _YEAR_TOKEN.fullmatch(t) and t not in self._months}
-        if q.sectors and (q.has("overview") or q.has("results")) and not pointed and not topical \
-                and not q.has("knelpunt"):
-            return "overview"
         if q.has("knelpunt") and not q.sectors and not (pointed - {"define"}) and len(specific) <= 2 \
                 and (q.has("which") or q.has("define")) and not (specific & self._knelpunt_words()) \
-                and not (specific and any(specific <= u.tokens for u in (units or [])[:5])):
+                and not (specific and any(specific <= u.tokens for u in units[:5])):
             # the list, unless the question names one knelpunt ("het probleem met de meeteltermijn") or a passage
             # holds all of the question's own words ("betrouwbare cijfers")
             return "knelpunten"

@@ -1,7 +1,7 @@
 """Fitted decision weights, all in one data file (data/weights.json), re-fitted by ``vraagbaak fit``.
 
-Each decision is a logistic model over named features: which unit answers (``unit``) and whether to
-decline (``abstain``, with its threshold).
+Each decision is a logistic model over named features: which unit answers (``unit``), whether to
+decline (``abstain``, with its threshold) and whether a question naming a sector gets its overview (``shape``).
 """
 from __future__ import annotations
 
@@ -50,7 +50,10 @@ DEFAULTS: dict[str, LinearModel] = {
                         {"dense": 6.0, "coverage": 3.0, "count_match": 1.5, "sector_conflict": -1.5, "short": -1.0},
                         intercept=-7.0),
     "abstain": LinearModel(("best_unit", "coverage_best", "unknown"),
-                           {"best_unit": -4.0, "coverage_best": -3.0, "unknown": 3.0}, intercept=1.5, threshold=0.5)
+                           {"best_unit": -4.0, "coverage_best": -3.0, "unknown": 3.0}, intercept=1.5, threshold=0.5),
+    # an overview for "what has sector X done" and nothing more specific
+    "shape": LinearModel(("overview_cue", "results_cue", "pointed", "topical"),
+                         {"overview_cue": 3.0, "results_cue": 3.0, "pointed": -4.0, "topical": -3.0}, intercept=-2.0),
 }
 
 
