@@ -353,9 +353,12 @@ def test_a_question_that_asks_one_thing_has_no_parts(engine, question):
 
 
 def test_a_word_that_only_starts_like_a_month_is_a_topic(engine):
-    """"decentralisatie" is not "december": the question is about it, so no sector overview."""
+    """"decentralisatie" is not "december": it counts as the question's subject for the shape decision, where a
+    month would only narrow the period."""
     engine._prepare()
-    assert engine.shape(engine.understand("Wat heeft de sector Gemeenten gedaan aan decentralisatie?")) == "direct"
+    q = engine.understand("Wat heeft de sector Gemeenten gedaan aan decentralisatie?")
+    assert engine.shape_features(q, [])["topical"] == 1.0
+    assert engine.shape_features(engine.understand("Wat heeft de sector Gemeenten in december gedaan?"), [])["topical"] == 0.0
 
 
 @pytest.mark.parametrize("question", ["Hoe komen leerlingen van het praktijkonderwijs in het doelgroepregister?",
