@@ -197,7 +197,7 @@ class Vraagbaak:
         return set(q.content) - cue - names - self._generic
 
     def shape_features(self, q: Query, units: list[Unit]) -> dict[str, float]:
-        return shape_features(q, units, topical_words(q, self._specific(q), self._months), self.scorer)
+        return shape_features(q, units, topical_words(self._specific(q), self._months), self.scorer)
 
     def shape(self, q: Query, units: list[Unit] | None = None) -> str:
         """Which answer shape (assistant/shape.py): for a question naming a sector, ``overview`` or ``direct`` by

@@ -104,10 +104,11 @@ def count_in(text: str, noun: str, vocabulary: set[str] | frozenset[str] = froze
     return False
 
 
-# numbers in words count as figures too ("drie bijeenkomsten"); "een"/"one" is left out, it is mostly an article
-_NUMBER_WORD = re.compile(r"\b(?:twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|"
+# numbers in words count as figures too ("drie bijeenkomsten"); left out are words that are mostly something else
+# in Dutch: "een"/"one" (an article), "acht" (the verb "achten") and "ten" ("ten opzichte van")
+_NUMBER_WORD = re.compile(r"\b(?:twee|drie|vier|vijf|zes|zeven|negen|tien|elf|twaalf|dertien|veertien|vijftien|"
                           r"twintig|dertig|veertig|vijftig|honderd|duizend|tientallen|honderden|duizenden|two|three|"
-                          r"four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b", re.I)
+                          r"four|five|six|seven|eight|nine|eleven|twelve|twenty|hundred|thousand)\b", re.I)
 
 
 def has_figure(text: str) -> bool:
@@ -315,9 +316,9 @@ def _cover_parts(chosen: list[Unit], units: list[Unit], q: Query, scorer: Eviden
 
 def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceScorer, budget: int) -> list[Unit]:
     """The sentence right after the best one, in the same paragraph, when it finishes what the best one starts: it
-    opens by referring back ("Zij dienen zich wel zelf te melden …", "De invulling van deze functies …"), or the
-    best one only announces it (a few words, or "… die hieronder worden uitgewerkt"). The words are general
-    language (data/intents.json)."""
+    opens by referring back ("Zij dienen zich wel zelf te melden …", "De invulling van deze functies …"), it goes
+    on about a word of the best one that few passages use (``_elaborates``), or the best one only announces it (a
+    few words, or "… die hieronder worden uitgewerkt"). The words are general language (data/intents.json)."""
     lead = chosen[0]
     row = [u for u in units if u.hit.chunk_id == lead.hit.chunk_id and u.paragraph == lead.paragraph]
     following = min((u for u in row if u.start >= lead.end), key=lambda u: u.start, default=None)
@@ -333,11 +334,11 @@ def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceSc
     return chosen
 
 
-def _elaborates(unit: Unit, lead: Unit, scorer: EvidenceScorer, rare: float = 0.2) -> bool:
+def _elaborates(unit: Unit, lead: Unit, scorer: EvidenceScorer, rare: float = 0.15) -> bool:
     """The sentence goes on about the same thing: it repeats a word of the lead that few passages use ("Bazen
-    Verbazen is een project …" then "De insteek van de bijeenkomst is …")."""
+    Verbazen is een project …" then "De insteek van de bijeenkomst is …"; "bijeenkomst" is in 15% of them)."""
     shared = unit.tokens & lead.tokens
-    return any(scorer.df.get(t, 0) <= rare * scorer.n for t in shared)
+    return any(t in scorer.df and scorer.df[t] <= rare * scorer.n for t in shared)
 
 
 def _refers_back(unit: Unit, scorer: EvidenceScorer) -> bool:

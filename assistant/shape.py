@@ -20,7 +20,7 @@ SHAPE_FEATURES = ("overview_cue", "results_cue", "how_cue", "which_cue", "pointe
                   "topical_weight", "topical_in_best", "year", "english")
 
 
-def topical_words(q: Query, specific: set[str], months: set[str]) -> set[str]:
+def topical_words(specific: set[str], months: set[str]) -> set[str]:
     """The question's own subject words: not cue, sector or everyday words, and not a year or month (a period
     narrows an overview, it does not change the topic)."""
     return {t for t in specific if not _YEAR_TOKEN.fullmatch(t) and t not in months}
