@@ -62,13 +62,14 @@ class AbstentionPolicy:
                 if self._unknown_word(w) and zipf_frequency(w.lower(), "nl") < COMMON_ZIPF
                 and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words | named]
         top3 = set().union(*(u.tokens for u in units[:3])) if units else set()
+        chunk_dense = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
         sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
         return {
             "best_unit": units[0].score if units else 0.0,
             "best_dense": max((u.features.get("dense", 0.0) for u in top), default=0.0),
             # a passage that stands out from the other candidates, against a flat field of near misses
             "dense_margin": self._margin([u.features.get("dense", 0.0) for u in units]),
-            "chunk_dense": max((h.dense_similarity or 0.0 for h in hits), default=0.0),  # the best passage by meaning
+            "chunk_dense": chunk_dense,  # the best passage by meaning
             # of the question's words the corpus knows, how much the best evidence holds
             "coverage_known": self.scorer.coverage(top3, known) if known else 1.0,  # nothing known to miss
             "unknown": unknown / total if total else 0.0,
@@ -87,7 +88,7 @@ class AbstentionPolicy:
             "figure_elsewhere": self._figure_elsewhere(q, units[:5]),
             "english": float(q.english),
             # an English question meets Dutch passages at a lower similarity: its own slope, not a decline
-            "english_dense": max((h.dense_similarity or 0.0 for h in hits), default=0.0) if q.english else 0.0,
+            "english_dense": chunk_dense if q.english else 0.0,
         }
 
     @staticmethod

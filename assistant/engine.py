@@ -203,9 +203,10 @@ class Vraagbaak:
         """Which answer shape (assistant/shape.py): for a question naming a sector, ``overview`` or ``direct`` by
         the fitted shape model; ``knelpunten`` for "which knelpunten are there"; else ``direct``."""
         units = units or []
-        if q.sectors and not q.has("knelpunt") and self.shape_model.decide(self.shape_features(q, units)):
-            return "overview"
         specific = self._specific(q)
+        if q.sectors and not q.has("knelpunt") and self.shape_model.decide(
+                shape_features(q, units, topical_words(specific, self._months), self.scorer)):
+            return "overview"
         pointed = q.intents & {"count", "amount", "percent", "when", "why", "who", "define"}
         if q.has("knelpunt") and not q.sectors and not (pointed - {"define"}) and len(specific) <= 2 \
                 and (q.has("which") or q.has("define")) and not (specific & self._knelpunt_words()) \
