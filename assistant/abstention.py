@@ -18,10 +18,11 @@ from .evidence import EvidenceScorer, Unit, has_money
 from .query import Query
 from .weights import LinearModel
 
-ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "year_missing", "year_unsupported",
+ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "unknown_specific", "specific_missing", "year_missing", "year_unsupported",
                     "entity_missing", "sector_missing", "number_missing", "money_missing", "figure_elsewhere", "english", "english_dense")
 
 
+GENERIC_SHARE = 0.2  # a word in more of the passages than this says nothing in particular
 COMMON_ZIPF = 3.5  # wordfreq's log scale: an everyday Dutch word
 
 
@@ -62,6 +63,9 @@ class AbstentionPolicy:
                 if self._unknown_word(w) and zipf_frequency(w.lower(), "nl") < COMMON_ZIPF
                 and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words | named]
         top3 = set().union(*(u.tokens for u in units[:3])) if units else set()
+        # the words that say what the question is about in particular: not those most passages use ("banenafspraak")
+        specific = [t for t in topic if self.scorer.df.get(t, 0) <= GENERIC_SHARE * self.scorer.n]
+        specific_known = [t for t in specific if t in self.scorer.df]
         chunk_dense = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
         sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
         return {
@@ -74,11 +78,13 @@ class AbstentionPolicy:
             "coverage_known": self.scorer.coverage(top3, known) if known else 1.0,  # nothing known to miss
             "unknown": unknown / total if total else 0.0,
             "unknown_rare": min(1.0, len(rare) / max(len(q.content), 1)),
+            # the question's own subject is a word the corpus lacks ("supermarkten", "kinderopvang")
+            "unknown_specific": 1 - len(specific_known) / len(specific) if specific else 0.0,
+            "specific_missing": 1 - self.scorer.coverage(top3, specific_known) if specific_known else 0.0,
             "year_missing": float(bool(q.years) and not any(y in context for y in q.years)),
             # the year may occur somewhere in the passages ("vanaf 2019 …") without the best sentences being about it
             "year_unsupported": float(bool(q.years) and not any(
-                y in f"{u.text} {u.hit.metadata.get('section', '')} {u.hit.metadata.get('date', '')} "
-                     f"{u.hit.metadata.get('title', '')}" for u in units[:3] for y in q.years)),
+                y in u.text or _dated(u, [y]) for u in units[:3] for y in q.years)),
             "entity_missing": (sum(1 for e in q.entities if e.lower() not in context) / len(q.entities))
             if q.entities else 0.0,
             "sector_missing": float(bool(q.sectors) and not (set(q.sectors) & sectors_seen)),
@@ -108,7 +114,7 @@ class AbstentionPolicy:
         if not figures:
             return 0.0
         agrees = any((not q.sectors or u.features.get("sector_match") or u.features.get("mention_match"))
-                     and (not q.years or u.features.get("year_match"))
+                     and (not q.years or u.features.get("year_match") or _dated(u, q.years))
                      and (not q.entities or u.features.get("entity_match", 0.0) > 0) for u in figures)
         return float(not agrees)
 
@@ -154,6 +160,12 @@ class AbstentionPolicy:
                 if self._unknown_word(w) and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words]
         out.extend(f"'{w}'" for w in rare[:1])
         return list(dict.fromkeys(out))  # a name can be both an entity and an unknown word
+
+
+def _dated(u: Unit, years: list[str]) -> bool:
+    """The unit's heading or document is of one of the years ("de update van 2017")."""
+    m = u.hit.metadata
+    return any(y in f"{m.get('section', '')} {m.get('date', '')} {m.get('title', '')}" for y in years)
 
 
 def _context(hits: list[SearchHit]) -> str:

@@ -17,7 +17,7 @@ from .evidence import EvidenceScorer, Unit, is_repeat, select, units_of
 from .models import Citation, SourceRef
 from .query import Query
 
-_BULLET = re.compile(r"^\s*[•◦▪\-–*]\s*")
+_BULLET = re.compile(r"^\s*(?:[•◦▪\-–*]\s*|(?:\d{1,2}|[a-z])[.)]\s+)")  # a bullet or a numbered item ("1)", "b.")
 _FIGURE = re.compile(r"\d+[.,]\d+|\d+\s?%|\b\d{2,}\b(?!\s*(?:januari|februari|maart|april|mei|juni|juli|augustus|"
                      r"september|oktober|november|december))")
 
@@ -93,9 +93,10 @@ class ExtractiveAnswerer:
             return Composition("", [], [], "vraag")
         lead = chosen[0]
         if q.intents & {"count", "amount", "percent", "when"}:
-            figure = next((u for u in chosen if u.features.get("count_match") or u.features.get("money_q")
-                           or u.features.get("percent_q") or u.features.get("date_q")), None)
-            lead = figure or lead
+            figures = [u for u in chosen if u.features.get("count_match") or u.features.get("money_q")
+                       or u.features.get("percent_q") or u.features.get("date_q")]
+            # the figure for the sector the question names comes first, before a higher-scored one for another
+            lead = min(figures, key=lambda u: not _agrees(q, u), default=lead)
         chosen = [self._with_list(u) for u in chosen]
         lead = next(u for u in chosen if u.start == lead.start and u.document_id == lead.document_id)
         rest = sorted((u for u in chosen if u is not lead),
@@ -149,8 +150,7 @@ class ExtractiveAnswerer:
     def _sector_missing(self, q: Query, lead: Unit) -> str | None:
         """A figure asked for one sector whose best figure-holding sentence is another sector's: the documents do not
         give it (on the 578 dev questions, every answer of this kind was to a question they do not answer)."""
-        if (q.intents & {"count", "amount", "percent"}) and q.sectors and lead.features.get("sector_conflict") \
-                and not lead.features.get("mention_match"):
+        if (q.intents & {"count", "amount", "percent"}) and q.sectors and not _agrees(q, lead):
             return f"dat cijfer voor de sector {self.sectors.name(q.sectors[0])}"
         return None
 
@@ -228,6 +228,12 @@ class ExtractiveAnswerer:
         if len(lines) == 1:
             return Composition("", [], [], "knelpunten")
         return Composition("\n".join(lines), citations, [], "knelpunten")
+
+
+def _agrees(q: Query, unit: Unit) -> bool:
+    """The unit is about the sector the question names: it names it, or its passage belongs to it."""
+    f = unit.features
+    return not q.sectors or bool(f.get("mention_match")) or not f.get("sector_conflict")
 
 
 def first_sentence(text: str) -> str:

@@ -24,6 +24,7 @@ from .language import is_english
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _COUNT_NOUN = re.compile(r"\b(?:hoeveel|how\s+many|aantal|number\s+of)\s+(?:extra\s+|nieuwe\s+|new\s+)?([a-zà-ÿ-]{4,})", re.I)
 REAL_WORD_ZIPF = 2.0  # wordfreq's log scale: 2 is about once per ten million words
+COMPOUND_PART_ZIPF = 3.0  # each side of a compound an everyday word (about once per million words)
 INTENTS = ("overview", "results", "knelpunt", "solution", "compare", "count", "amount", "quantity", "when", "percent", "why",
            "how", "define", "who", "which")
 
@@ -97,7 +98,21 @@ class TypoRepair:
         if not found:
             return None
         best = min(found, key=lambda f: (f[1], -self.vocabulary.get(f[0], 0), f[0]))
+        if best[1] > 1 and self._compound(w):
+            return None  # two everyday words written as one ("driemeting") is a word, not two typos
         return best[0]
+
+
+    @staticmethod
+    def _compound(word: str, part: int = 4) -> bool:
+        """Dutch writes compounds as one word: each side a common word, with or without a linking s."""
+        def common(w: str) -> bool:
+            return zipf_frequency(w, "nl") >= COMPOUND_PART_ZIPF
+        for i in range(part, len(word) - part + 1):
+            head, tail = word[:i], word[i:]
+            if common(tail) and (common(head) or (head.endswith("s") and common(head[:-1]))):
+                return True
+        return False
 
 
 class QueryUnderstanding:
@@ -139,6 +154,8 @@ class QueryUnderstanding:
         intents = {name for name in INTENTS if self.cues.found(name, search_text)}
         if "percent" in intents or ("quantity" not in intents and not self._asks_for("amount", search_text)):
             intents.discard("amount")
+        if "quantity" in intents and not intents & {"amount", "percent"}:
+            intents.add("count")  # a size that is no sum of money or share ("hoe hoog is het quotum"): a number
         count = _COUNT_NOUN.search(search_text)
         content_text = self.cues.strip("document_words", search_text)
         return Query(

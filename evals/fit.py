@@ -107,7 +107,7 @@ def _fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float = 1.0
 # missing year, name, sector or figure never argues for answering. Without these bounds the fit reads confounds in
 # the generated questions (short template questions cover their few known words fully) as signal.
 ABSTAIN_SIGNS = {"best_unit": -1, "best_dense": -1, "dense_margin": -1, "chunk_dense": -1, "coverage_known": -1,
-                 "unknown": 1, "unknown_rare": 1, "year_missing": 1, "year_unsupported": 1, "entity_missing": 1, "sector_missing": 1, "number_missing": 1,
+                 "unknown": 1, "unknown_rare": 1, "unknown_specific": 1, "specific_missing": 1, "year_missing": 1, "year_unsupported": 1, "entity_missing": 1, "sector_missing": 1, "number_missing": 1,
                  "money_missing": 1, "figure_elsewhere": 1}
 
 

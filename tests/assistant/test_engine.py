@@ -285,6 +285,14 @@ def test_a_figure_for_another_sector_is_not_passed_off(engine, question):
     assert a.related  # what the documents do say
 
 
+def test_a_figure_for_the_named_sector_leads_before_a_higher_scored_one(engine):
+    """Two passages give a number of extra jobs, the overall one scoring higher: the one for the sector asked comes
+    first and the question is answered, not declined as if the documents lacked the sector's figure."""
+    a = engine.ask("Hoeveel extra banen zijn er voor de sector Rijk afgesproken?")
+    assert not a.abstained, a.answer
+    assert "3.340" in a.citations[0].quote, a.answer
+
+
 def test_filters_narrow_the_answer(engine):
     a = engine.ask("Welke activiteiten zijn er ondernomen?", filters={"sector": ["waterschappen"]})
     assert not a.abstained

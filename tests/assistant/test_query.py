@@ -67,6 +67,29 @@ def test_typo_repair_rules_on_a_small_vocabulary():
     assert r.repair("2016") is None and r.repair("po-raad") is None  # not alphabetic
 
 
+def test_a_compound_of_everyday_words_is_not_repaired_two_edits_away():
+    """"driemeting" is "drie" + "meting", not a slip for the corpus word "driedeling"; one edit away, a compound
+    of words that exist ("waterschapen") is still the typo it most likely is."""
+    r = TypoRepair({"driedeling": 5, "waterschappen": 40}, protected=set())
+    assert r.repair("driemeting") is None
+    assert r.repair("waterschapen") == "waterschappen"
+
+
+@pytest.mark.parametrize("question,sector", [("hoeveel banen hebben de gemeentes gerealiseerd", "gemeenten"),
+                                             ("hoe staat de poltie ervoor", "politie")])
+def test_spelling_variants_of_a_sector_are_recognised(understand, question, sector):
+    assert understand(question).sectors == [sector]
+
+
+@pytest.mark.parametrize("question,intents,absent", [
+    ("Hoe hoog is het quotum in 2018?", {"count", "quantity"}, {"amount"}),  # a size, not a sum of money
+    ("Hoe hoog is de boete?", {"amount"}, set()),
+])
+def test_a_size_question_asks_money_only_with_a_money_word(understand, question, intents, absent):
+    q = understand(question)
+    assert intents <= q.intents and not (absent & q.intents), q.intents
+
+
 # -- language, years, entities, intents -------------------------------------------------
 
 @pytest.mark.parametrize("text,english", [
