@@ -47,36 +47,47 @@ def _token_overlap(a: str, b: str) -> float:
     return len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
 
 
-def generated_unanswerables(dev: list[GoldQuestion], vocab_path, seed: int = 7) -> list[str]:
+def generated_unanswerables(dev: list[GoldQuestion], vocab_path, seed: int = 7, with_source: bool = False) -> list:
+    """Unanswerable questions from templates; ``with_source`` gives (text, id of the dev question it came from)."""
     raw = json.loads(vocab_path.read_text(encoding="utf-8"))
     rng = random.Random(seed)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     answerable = [q for q in dev if q.answerable and not q.history and q.lang == "nl"]
     for q in answerable:
         if q.sector:
-            out.append(re.sub(r"(?i)\bsector\s+\w+(\s\w+)?|\b(de\s+)?" + re.escape(q.sector.replace("_", " ")) + r"\b",
-                              rng.choice(raw["sectors"]), q.question, count=1))
+            out.append((re.sub(r"(?i)\b(?:de\s+)?(?:sector\s+)?" + re.escape(q.sector.replace("_", " ")) + r"\b",
+                               rng.choice(raw["sectors"]), q.question, count=1), q.id))
         years = re.findall(r"\b20\d\d\b", q.question)
         if years:
-            out.append(q.question.replace(years[0], rng.choice(raw["years"])))
+            out.append((q.question.replace(years[0], rng.choice(raw["years"])), q.id))
     for amount in raw["amounts"]:
-        out.append(f"Hoe hoog is {amount}?")
-        out.append(f"Wat is {amount} volgens de documenten?")
+        out.append((f"Hoe hoog is {amount}?", ""))
+        out.append((f"Wat is {amount} volgens de documenten?", ""))
     for person in raw["people"]:
-        out.append(f"Wat zegt {person} over de banenafspraak?")
+        out.append((f"Wat zegt {person} over de banenafspraak?", ""))
     for topic in raw["topics"]:
-        out.append(f"Wat staat er over {topic}?")
-        out.append(f"Welke afspraken zijn er gemaakt over {topic}?")
-    return [q for q in dict.fromkeys(out) if q not in {d.question for d in dev}]
+        out.append((f"Wat staat er over {topic}?", ""))
+        out.append((f"Welke afspraken zijn er gemaakt over {topic}?", ""))
+    asked = {d.question for d in dev}
+    return _unique(out, asked, with_source)
 
 
-def answerable_variants(dev: list[GoldQuestion], vocab_path, seed: int = 11) -> list[str]:
+def _unique(pairs: list[tuple[str, str]], asked: set[str], with_source: bool) -> list:
+    """Each text once (the first source kept), none that is a dev question already."""
+    seen: dict[str, str] = {}
+    for text, source in pairs:
+        if text not in asked:
+            seen.setdefault(text, source)
+    return list(seen.items()) if with_source else list(seen)
+
+
+def answerable_variants(dev: list[GoldQuestion], vocab_path, seed: int = 11, with_source: bool = False) -> list:
     """Dev questions as users type them: a typo in a content word, or a filler word the corpus lacks.
 
     They stay answerable, so the abstain model learns that an unknown or misspelt word alone says little."""
     raw = json.loads(vocab_path.read_text(encoding="utf-8"))
     rng = random.Random(seed)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for q in dev:
         if not q.answerable or q.history:
             continue
@@ -86,10 +97,10 @@ def answerable_variants(dev: list[GoldQuestion], vocab_path, seed: int = 11) -> 
             spots = [i for i in range(1, len(w) - 2) if w[i] != w[i + 1]]
             if spots:
                 i = rng.choice(spots)
-                out.append(q.question.replace(w, w[:i] + w[i + 1] + w[i] + w[i + 2:], 1))
+                out.append((q.question.replace(w, w[:i] + w[i + 1] + w[i] + w[i + 2:], 1), q.id))
         filler = rng.choice(raw["fillers"])
-        out.append(re.sub(r"\?$", "", q.question).rstrip() + f" {filler}?")
-    return list(dict.fromkeys(out))
+        out.append((re.sub(r"\?$", "", q.question).rstrip() + f" {filler}?", q.id))
+    return _unique(out, set(), with_source)
 
 
 def _fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float = 1.0):
@@ -136,13 +147,15 @@ def _fit_signed(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], signs: 
                        mean=dict(zip(features, map(float, mean))), scale=dict(zip(features, map(float, scale))))
 
 
-def _cv_probabilities(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], folds: int = 5,
+def _cv_probabilities(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], groups: np.ndarray, folds: int = 5,
                       sample_weight: np.ndarray | None = None) -> np.ndarray:
-    from sklearn.model_selection import StratifiedKFold
+    """Held-out probabilities; a dev question and the questions made from it share a fold (``groups``), or the
+    model would be tested on typed copies of what it trained on."""
+    from sklearn.model_selection import StratifiedGroupKFold
 
     sw = np.ones(len(y)) if sample_weight is None else sample_weight
     probs = np.zeros(len(y))
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
+    for train, test in StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(x, y, groups):
         m = _fit_signed(x[train], y[train], features, ABSTAIN_SIGNS, sample_weight=sw[train])
         probs[test] = [m.probability(dict(zip(features, row))) for row in x[test]]
     return probs
@@ -203,17 +216,18 @@ def fit(engine, settings) -> dict:
     engine.scorer.model = unit_model
     shape_model, shape_n = _fit_shape(engine, cases)
     # -- abstain --
-    ax, ay, kinds = [], [], []
+    ax, ay, kinds, groups = [], [], [], []
     for q, query, hits in cases:
         units = engine.evidence(query, hits)
         f = engine.policy.features(query, hits, units)
         ax.append([f[n] for n in ABSTAIN_FEATURES])
         ay.append(0 if q.answerable else 1)
         kinds.append("dev-answerable" if q.answerable else "dev-unanswerable")
+        groups.append(q.id)
     vocab_path = settings.data_dir / "out_of_scope.json"
-    generated = [(t, 1, "generated") for t in generated_unanswerables(dev, vocab_path)] + \
-        [(t, 0, "variant") for t in answerable_variants(dev, vocab_path)]
-    for text, label, kind in generated:
+    generated = [(t, src, 1, "generated") for t, src in generated_unanswerables(dev, vocab_path, with_source=True)] + \
+        [(t, src, 0, "variant") for t, src in answerable_variants(dev, vocab_path, with_source=True)]
+    for text, source, label, kind in generated:
         query = engine.understand(text)
         hits = engine.retrieve(query, SearchFilters(), 8)
         units = engine.evidence(query, hits)
@@ -221,6 +235,7 @@ def fit(engine, settings) -> dict:
         ax.append([f[n] for n in ABSTAIN_FEATURES])
         ay.append(label)
         kinds.append(kind)
+        groups.append(source or f"template:{text}")
     x, y, kinds = np.array(ax, dtype=float), np.array(ay), np.array(kinds)
     # The generated unanswerables weigh little. With 90 real unanswerable questions in dev, the template questions
     # at full weight taught the model their own look: recall on each blind-written round held out in turn fell from
@@ -230,7 +245,7 @@ def fit(engine, settings) -> dict:
     # passages instead of spending the false-abstention allowance on them
     english = x[:, ABSTAIN_FEATURES.index("english")] > 0
     sw = np.where(english, ENGLISH_WEIGHT, 1.0) * np.where(kinds == "generated", GENERATED_WEIGHT, 1.0)
-    probs = _cv_probabilities(x, y, ABSTAIN_FEATURES, sample_weight=sw)
+    probs = _cv_probabilities(x, y, ABSTAIN_FEATURES, np.array(groups), sample_weight=sw)
     answerable = np.isin(kinds, ("dev-answerable", "variant"))
     dev_answerable = kinds == "dev-answerable"
     # the lowest threshold whose cross-validated false abstention stays within the limit, on the dev questions and
