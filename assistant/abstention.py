@@ -14,7 +14,7 @@ from wordfreq import zipf_frequency
 
 from index.retriever import SearchHit
 
-from .evidence import EvidenceScorer, Unit, has_money
+from .evidence import GENERIC_SHARE, EvidenceScorer, Unit, has_money
 from .query import Query
 from .weights import LinearModel
 
@@ -22,7 +22,6 @@ ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "c
                     "entity_missing", "sector_missing", "number_missing", "money_missing", "figure_elsewhere", "english", "english_dense")
 
 
-GENERIC_SHARE = 0.2  # a word in more of the passages than this says nothing in particular
 COMMON_ZIPF = 3.5  # wordfreq's log scale: an everyday Dutch word
 
 
@@ -64,7 +63,10 @@ class AbstentionPolicy:
                 and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words | named]
         top3 = set().union(*(u.tokens for u in units[:3])) if units else set()
         # the words that say what the question is about in particular: not those most passages use ("banenafspraak")
-        specific = [t for t in topic if self.scorer.df.get(t, 0) <= GENERIC_SHARE * self.scorer.n]
+        generic_df = max(1.0, GENERIC_SHARE * self.scorer.n)
+        # an everyday word the corpus lacks ("eigenlijk") is phrasing, not a subject
+        specific = [t for t in topic if (t in self.scorer.df and self.scorer.df[t] <= generic_df)
+                    or (t not in self.scorer.df and zipf_frequency(t, "nl") < COMMON_ZIPF)]
         specific_known = [t for t in specific if t in self.scorer.df]
         chunk_dense = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
         sectors_seen = {u.sector for u in top} | {s for h in hits[:6] for s in (h.metadata.get("mentions") or "").split("|")}
@@ -114,7 +116,7 @@ class AbstentionPolicy:
         if not figures:
             return 0.0
         agrees = any((not q.sectors or u.features.get("sector_match") or u.features.get("mention_match"))
-                     and (not q.years or u.features.get("year_match") or _dated(u, q.years))
+                     and (not q.years or u.features.get("year_match") or _dated(u, q.years, published=False))
                      and (not q.entities or u.features.get("entity_match", 0.0) > 0) for u in figures)
         return float(not agrees)
 
@@ -162,10 +164,12 @@ class AbstentionPolicy:
         return list(dict.fromkeys(out))  # a name can be both an entity and an unknown word
 
 
-def _dated(u: Unit, years: list[str]) -> bool:
-    """The unit's heading or document is of one of the years ("de update van 2017")."""
+def _dated(u: Unit, years: list[str], published: bool = True) -> bool:
+    """The unit's heading or document title names one of the years ("de update van 2017"); with ``published``, the
+    document's date counts too (a report of 2018 may give 2017's figures: not for a figure's year)."""
     m = u.hit.metadata
-    return any(y in f"{m.get('section', '')} {m.get('date', '')} {m.get('title', '')}" for y in years)
+    where = f"{m.get('section', '')} {m.get('title', '')}" + (f" {m.get('date', '')}" if published else "")
+    return any(y in where for y in years)
 
 
 def _context(hits: list[SearchHit]) -> str:

@@ -96,7 +96,7 @@ class ExtractiveAnswerer:
             figures = [u for u in chosen if u.features.get("count_match") or u.features.get("money_q")
                        or u.features.get("percent_q") or u.features.get("date_q")]
             # the figure for the sector the question names comes first, before a higher-scored one for another
-            lead = min(figures, key=lambda u: not _agrees(q, u), default=lead)
+            lead = min(figures, key=lambda u: (not _agrees(q, u), not _names(u)), default=lead)
         chosen = [self._with_list(u) for u in chosen]
         lead = next(u for u in chosen if u.start == lead.start and u.document_id == lead.document_id)
         rest = sorted((u for u in chosen if u is not lead),
@@ -231,9 +231,15 @@ class ExtractiveAnswerer:
 
 
 def _agrees(q: Query, unit: Unit) -> bool:
-    """The unit is about the sector the question names: it names it, or its passage belongs to it."""
+    """The unit is not about another sector than the one the question names: it names that sector, or its passage
+    belongs to no other sector."""
     f = unit.features
     return not q.sectors or bool(f.get("mention_match")) or not f.get("sector_conflict")
+
+
+def _names(unit: Unit) -> bool:
+    """The unit is positively about the sector asked: it names it, or its passage belongs to it."""
+    return bool(unit.features.get("mention_match") or unit.features.get("sector_match"))
 
 
 def first_sentence(text: str) -> str:

@@ -24,7 +24,7 @@ from ingest.sectors import SectorVocabulary
 
 from .abstention import ABSTAIN_FEATURES, AbstentionPolicy, Verdict
 from .answerer import Citer, Composition, ExtractiveAnswerer, as_sentence, frame_of
-from .evidence import UNIT_FEATURES, EvidenceScorer, Unit, units_of
+from .evidence import GENERIC_SHARE, UNIT_FEATURES, EvidenceScorer, Unit, units_of
 from .followup import FollowUpResolver
 from .knelpunten import build_rows
 from .models import Answer
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 _MONTHS = ("januari februari maart april mei juni juli augustus september oktober november december january february "
            "march may june july august october")
 EVIDENCE_CHUNKS = 8  # chunks whose units are scored
-GENERIC_SHARE = 0.2  # a word in more than this share of chunks says nothing specific ("banenafspraak")
 
 
 def retriever_for(settings: Settings, store: ChromaStore | None = None) -> HybridRetriever:

@@ -31,6 +31,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _DATE = re.compile(r"\b(19|20)\d\d\b|januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|"
                    r"november|december", re.I)
 _CONCRETE = re.compile(r"\b[A-Z][\w&-]*[a-z][\w&-]*|\b[A-Z]{2,}\b|\d+(?:[.,]\d+)*")
+GENERIC_SHARE = 0.2  # a word in more than this share of chunks says nothing specific ("banenafspraak")
 _MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(euro|miljoen|mln|miljard)", re.I)
 
 # What a unit says against what the question asks, and how its passage was retrieved. The passage features are

@@ -154,8 +154,11 @@ class QueryUnderstanding:
         intents = {name for name in INTENTS if self.cues.found(name, search_text)}
         if "percent" in intents or ("quantity" not in intents and not self._asks_for("amount", search_text)):
             intents.discard("amount")
-        if "quantity" in intents and not intents & {"amount", "percent"}:
-            intents.add("count")  # a size that is no sum of money or share ("hoe hoog is het quotum"): a number
+        if "quantity" in intents and not intents & {"amount", "percent"} \
+                and self.cues.found("quantity", " ".join(search_text.split()[:3])):
+            # the question opens by asking a size that is no sum of money or share ("hoe hoog is het quotum"): a
+            # number; "op de hoogte" or "de omvang van het probleem" further on asks none
+            intents.add("count")
         count = _COUNT_NOUN.search(search_text)
         content_text = self.cues.strip("document_words", search_text)
         return Query(

@@ -84,6 +84,8 @@ def test_spelling_variants_of_a_sector_are_recognised(understand, question, sect
 @pytest.mark.parametrize("question,intents,absent", [
     ("Hoe hoog is het quotum in 2018?", {"count", "quantity"}, {"amount"}),  # a size, not a sum of money
     ("Hoe hoog is de boete?", {"amount"}, set()),
+    ("Is de minister op de hoogte van de knelpunten?", set(), {"count", "amount"}),  # no size asked at all
+    ("Wat is de omvang van het probleem?", set(), {"count", "amount"}),
 ])
 def test_a_size_question_asks_money_only_with_a_money_word(understand, question, intents, absent):
     q = understand(question)
