@@ -20,7 +20,7 @@ from ingest.chunker import normalise_for_search
 from ingest.sectors import SectorVocabulary
 from ingest.units import unit_spans
 
-from .query import IntentCues, Query
+from .query import FACETS, IntentCues, Query
 from .weights import LinearModel
 
 # a figure: a number that is neither a year ("in 2017") nor a day of a month ("per 30 juni"), which a count,
@@ -295,6 +295,7 @@ def select(units: list[Unit], q: Query, scorer: EvidenceScorer, limit: int = 4, 
                 continue
         chosen.append(nxt)
     chosen = _cover_parts(chosen, units, q, scorer, budget)
+    chosen = _cover_facet(chosen, units, q, scorer, budget)
     return _with_continuation(chosen, units, scorer, budget)
 
 
@@ -313,6 +314,32 @@ def _cover_parts(chosen: list[Unit], units: list[Unit], q: Query, scorer: Eviden
         if best is not None and scorer.coverage(best.tokens, part) >= 0.3:
             chosen.append(best)
     return chosen
+
+
+def _cover_facet(chosen: list[Unit], units: list[Unit], q: Query, scorer: EvidenceScorer, budget: int,
+                 reach: int = 1500) -> list[Unit]:
+    """A second part without a subject of its own ("… en wat wordt voorgesteld?") gets a sentence that says that
+    about the same subject: one with the facet's markers (a solution, a cause), found near a quoted sentence in
+    its document (within ``reach`` characters), else one that covers the question's subject. It takes the place
+    of the weakest other sentences when the answer would run over its budget."""
+    markers = FACETS.get(q.facet or "")
+    if markers is None or not chosen or any(scorer.cues.found(markers, c.text) for c in chosen):
+        return chosen
+    subject = scorer.analyzer.tokens(scorer.cues.strip(markers, " ".join(
+        scorer.cues.strip(name, q.search_text) for name in FACETS)))
+
+    def near(u: Unit) -> bool:
+        return any(u.document_id == c.document_id and abs(u.start - c.start) <= reach for c in chosen)
+
+    candidates = [u for u in units if scorer.cues.found(markers, u.text) and not any(u is c or is_repeat(u, c) for c in chosen)
+                  and (near(u) or scorer.coverage(u.tokens, subject) >= 0.3)]
+    best = max(candidates, key=lambda u: (near(u), u.score), default=None)
+    if best is None:
+        return chosen
+    kept = list(chosen)
+    while len(kept) > 1 and not _fits(kept, best, budget):
+        kept.remove(min(kept[1:], key=lambda u: u.score))
+    return kept + [best] if _fits(kept, best, budget) else chosen
 
 
 def _with_continuation(chosen: list[Unit], units: list[Unit], scorer: EvidenceScorer, budget: int) -> list[Unit]:

@@ -16,6 +16,7 @@ from ingest.sectors import SectorVocabulary
 from .query import IntentCues, Query
 
 _YEAR = re.compile(r"\b(20\d\d)\b")
+_OPENING = re.compile(r"^(?:en|and|maar|but|ook|also)\b[\s,]*", re.I)  # the conjunction that makes it a follow-up
 # intents whose cue words name what the question is about, not only what kind of answer it wants
 SUBJECT_INTENTS = ("knelpunt",)
 
@@ -62,7 +63,7 @@ class FollowUpResolver:
             alias_tokens = set(self.understand_tokens(" ".join(a for s in self.sectors.sectors
                                                                for a in (*s.aliases, s.name))))
             self._ignorable = cue_tokens | alias_tokens
-        return not (set(q.content) - self._ignorable)
+        return not (set(q.content) - self._ignorable - set(q.years))
 
     def understand_tokens(self, text: str) -> list[str]:
         return self.understand(text).content
@@ -91,6 +92,13 @@ class FollowUpResolver:
             shifted = _YEAR.sub(lambda m: str(int(m.group(1)) + step), previous)
             return shifted if shifted != previous else f"{previous} ({'eerder' if step < 0 else 'later'})"
         prev = self.understand(previous)
+        if q.years and not (set(q.content) - set(q.years)) and not q.sectors:
+            # "En in 2015?": the earlier question, for that year
+            years = set(_YEAR.findall(previous))
+            return _YEAR.sub(q.years[0], previous) if len(years) == 1 else f"{previous.rstrip('?')} ({q.years[0]})"
+        if q.sectors and prev.sectors and q.intents:
+            # "En wat doen de waterschappen?": a question of its own once the "en" is dropped
+            return self._without_opening(question)
         if not self._generic_only(prev) and not q.sectors:
             # the earlier question had a subject beyond its sector ("de pilot functiecreatie van de PO-Raad"):
             # the new question is about all of it
@@ -107,6 +115,11 @@ class FollowUpResolver:
             # "En wat was het resultaat?": the new question's intent, the earlier subject
             return f"{question.rstrip('?')} — sector {self.sectors.by_id[prev.sectors[0]].name}"
         return f"{question.rstrip('?')}: {previous}"
+
+    @staticmethod
+    def _without_opening(question: str) -> str:
+        rest = _OPENING.sub("", question.strip(), count=1)
+        return rest[:1].upper() + rest[1:] if rest else question
 
     def _replace_sector(self, text: str, sector_id: str, new_name: str) -> str:
         sec = self.sectors.by_id[sector_id]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel, Levenshtein
 from wordfreq import zipf_frequency
 
 from index.analysis import DUTCH_STOPWORDS, DutchAnalyzer, raw_tokens
@@ -25,6 +25,7 @@ _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _COUNT_NOUN = re.compile(r"\b(?:hoeveel|how\s+many|aantal|number\s+of)\s+(?:extra\s+|nieuwe\s+|new\s+)?([a-zà-ÿ-]{4,})", re.I)
 REAL_WORD_ZIPF = 2.0  # wordfreq's log scale: 2 is about once per ten million words
 COMPOUND_PART_ZIPF = 3.0  # each side of a compound an everyday word (about once per million words)
+FACETS = {"solution": "solution_markers", "why": "cause_markers", "results": "results", "knelpunt": "knelpunt"}
 INTENTS = ("overview", "results", "knelpunt", "solution", "compare", "count", "amount", "quantity", "when", "percent", "why",
            "how", "define", "who", "which")
 
@@ -43,6 +44,7 @@ class Query:
     english: bool = False
     content: list[str] = field(default_factory=list)  # analysed tokens of the question's own content words
     parts: list[list[str]] = field(default_factory=list)  # content tokens per part of a two-part question, else []
+    facet: str | None = None  # what a second part without a subject of its own asks ("… en wat wordt voorgesteld?")
 
     def has(self, intent: str) -> bool:
         return intent in self.intents
@@ -93,11 +95,13 @@ class TypoRepair:
             return None
         if zipf_frequency(w, "nl") >= REAL_WORD_ZIPF or zipf_frequency(w, "en") >= REAL_WORD_ZIPF:
             return None  # a real word the corpus happens not to use ("begroting") is no typo
-        limit = 1 if len(w) < 9 else 2
+        limit = 1 if len(w) < 8 else 2
         found = process.extract(w, self.words, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
         if not found:
             return None
         best = min(found, key=lambda f: (f[1], -self.vocabulary.get(f[0], 0), f[0]))
+        if best[1] > 1 and len(w) < 9 and Indel.distance(w, best[0]) > 2:
+            return None  # a short word two edits away only for one letter in the wrong place ("aanjaagr")
         if best[1] > 1 and self._compound(w):
             return None  # two everyday words written as one ("driemeting") is a word, not two typos
         return best[0]
@@ -160,12 +164,13 @@ class QueryUnderstanding:
             # number; "op de hoogte" or "de omvang van het probleem" further on asks none
             intents.add("count")
         count = _COUNT_NOUN.search(search_text)
-        content_text = self.cues.strip("document_words", search_text)
+        content_text = self.cues.strip("fillers", self.cues.strip("document_words", search_text))
         return Query(
             text=text, search_text=search_text, sectors=sectors, years=_YEAR.findall(text),
             entities=self.entities(text), expansions=expansions, intents=intents,
             count_noun=count.group(1).lower() if count else None, repairs=repairs, english=english,
-            content=list(dict.fromkeys(self.analyzer.tokens(content_text))), parts=self.parts(content_text))
+            content=list(dict.fromkeys(self.analyzer.tokens(content_text))), parts=self.parts(content_text),
+            facet=self.facet(content_text))
 
     def _asks_for(self, intent: str, text: str, head: int = 5) -> bool:
         """The cue is what the question word asks about ("wat verdient …", "welk maandsalaris …", "wat is het
@@ -177,16 +182,35 @@ class QueryUnderstanding:
 
     def parts(self, text: str) -> list[list[str]]:
         """A question that asks two things ("waarom …, en wat stelt men voor?"), split at the first joiner after
-        which both sides keep two content words of their own; [] for a question that asks one thing."""
-        low = f"{text} ".lower()
-        joints = sorted((m.start(), len(joiner)) for joiner in self.cues.cues.get("part_joiners", [])
-                        for m in re.finditer(re.escape(joiner), low) if m.start() > 0)
-        for at, size in joints:
+        which both sides keep two content words of their own (a word that only says what kind of answer is wanted,
+        "voorgesteld", is not one); [] for a question that asks one thing."""
+        for at, size in self._joints(text):
             first = list(dict.fromkeys(self.analyzer.tokens(text[:at])))
-            second = [t for t in dict.fromkeys(self.analyzer.tokens(text[at + size:])) if t not in first]
+            second = [t for t in dict.fromkeys(self.analyzer.tokens(self._without_facets(text[at + size:])))
+                      if t not in first]
             if len(first) >= 2 and len(second) >= 2:
                 return [first, second]
         return []
+
+    def _joints(self, text: str) -> list[tuple[int, int]]:
+        low = f"{text} ".lower()
+        return sorted((m.start(), len(joiner)) for joiner in self.cues.cues.get("part_joiners", [])
+                      for m in re.finditer(re.escape(joiner), low) if m.start() > 0)
+
+    def _without_facets(self, text: str) -> str:
+        for name in FACETS:
+            text = self.cues.strip(name, text)
+        return text
+
+    def facet(self, text: str) -> str | None:
+        """The kind of answer a second part asks about the first part's subject, when it names no subject of its
+        own: "Waarom vallen zij uit het register en wat wordt voorgesteld?" asks a solution for the same problem."""
+        for at, size in self._joints(text):
+            first, second = text[:at], text[at:]
+            if len(self.analyzer.tokens(first)) < 2 or len(self.analyzer.tokens(self._without_facets(second))) >= 2:
+                continue
+            return next((f for f in FACETS if self.cues.found(f, second)), None)
+        return None
 
     def entities(self, text: str) -> list[str]:
         """Capitalised words after the first that name no sector: people, organisations, places."""

@@ -343,13 +343,26 @@ def test_search_repairs_typos_and_boosts_the_sector(engine):
 def test_a_two_part_question_gets_a_sentence_for_each_part(engine):
     engine._prepare()
     q = engine.understand("Waarom is de meeteltermijn een probleem en welke oplossing wordt voorgesteld?")
-    assert len(q.parts) == 2
+    assert q.parts == [] and q.facet == "solution"  # the second part asks a solution for the same problem
     a = engine.ask(q.text)
     assert not a.abstained and len(a.citations) >= 2, a.answer
     problem = [c for c in a.citations if "oplossing" not in c.quote.lower()]
     solution = [c for c in a.citations if "oplossing" in c.quote.lower()]
     assert problem and solution, a.answer  # one sentence per part, not one sentence for both
     assert_citations_valid(engine, a)
+
+
+def test_a_second_part_without_a_subject_of_its_own_gets_its_answer_near_the_first(engine):
+    """"… en wat wordt voorgesteld?" asks the solution of the same problem: the sentence that proposes it, though it
+    shares no word with the question, joins the answer in place of a weaker one."""
+    engine._prepare()
+    question = "Waarom vallen doorgegroeide werknemers uit het doelgroepenregister en wat wordt voorgesteld?"
+    q = engine.understand(question)
+    assert q.facet == "solution" and q.parts == []
+    a = engine.ask(question)
+    assert not a.abstained and "twee jaar" in a.answer and "in dienst blijft" in a.answer, a.answer
+    assert sum(len(c.quote.split()) for c in a.citations) <= engine.settings.answer_word_budget
+    assert engine.understand("Waarom vallen werknemers uit het register?").facet is None  # one question, no facet
 
 
 @pytest.mark.parametrize("question", [

@@ -50,6 +50,20 @@ def test_a_year_earlier_is_answered_from_that_year(engine):
     assert not a.abstained and "49,78" in a.answer
 
 
+def test_a_year_alone_asks_the_earlier_question_for_that_year(resolver, engine):
+    previous = "Hoeveel garantiebanen hebben de provincies in 2016 gerealiseerd?"
+    r = resolver.resolve("En in 2015?", user(previous))
+    assert r.carried and r.text == previous.replace("2016", "2015")
+    a = engine.ask("En in 2015?", history=user(previous))
+    assert not a.abstained and "49,78" in a.answer, a.answer
+
+
+def test_a_follow_up_with_a_question_of_its_own_drops_only_the_conjunction(resolver, engine):
+    r = resolver.resolve("en wat doen de waterschappen", user("Wat heeft de VNG voor gemeenten gedaan?"))
+    assert r.carried and r.text == "Wat doen de waterschappen"
+    assert engine.understand(r.text).sectors == ["waterschappen"]  # nothing of the VNG or the gemeenten is left
+
+
 @pytest.mark.parametrize("previous,question", [
     ("Wat heeft de sector Gemeenten gedaan?", "Wat is het knelpunt rond de meeteltermijn van het doelgroepregister?"),
     ("Wat heeft Defensie gedaan?", "Wanneer werd de aanjager benoemd?"),

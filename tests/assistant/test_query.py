@@ -64,6 +64,8 @@ def test_typo_repair_rules_on_a_small_vocabulary():
     assert r.repair("abc") is None  # too short to judge
     assert r.repair("xyzxyzxyz") is None  # nothing near
     assert r.repair("defxxsie") is None  # two edits on a short word is too far
+    r = TypoRepair({"aanjager": 20, "defensie": 30}, protected=set())
+    assert r.repair("aanjaagr") == "aanjager"  # a short word: two edits only for a letter in the wrong place
     assert r.repair("2016") is None and r.repair("po-raad") is None  # not alphabetic
 
 
