@@ -8,6 +8,7 @@ others. When it declines, ``missing`` says what the documents do not give.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wordfreq import zipf_frequency
@@ -40,18 +41,35 @@ class Verdict:
 
 
 class AbstentionPolicy:
-    def __init__(self, scorer: EvidenceScorer, model: LinearModel, cue_words: frozenset[str] = frozenset()):
+    def __init__(self, scorer: EvidenceScorer, model: LinearModel, cue_words: frozenset[str] = frozenset(),
+                 synonyms: Callable[[str], list[str]] | None = None):
         self.scorer = scorer
         self.model = model
         # words that say what kind of answer is wanted ("deed", "hoeveel"), not what it is about: a cue word the
         # corpus happens to lack is no sign that the documents miss the topic
         self.cue_words = cue_words
+        self.synonyms = synonyms  # the thesaurus: a word the corpus lacks may have a synonym it uses
+
+    def _understood(self, q: Query) -> frozenset[str]:
+        """Tokens of question words the corpus lacks but knows a synonym of ("sanctie" where it says "boete"): the
+        expansion reaches their passages, so they are no sign of a topic the documents miss."""
+        if self.synonyms is None:
+            return frozenset()
+        out: set[str] = set()
+        for w in dict.fromkeys(re.findall(r"[A-Za-zà-ÿ-]{4,}", q.search_text)):
+            tokens = self.scorer.analyzer.tokens(w)
+            if tokens and self._unknown_word(w) and any(
+                    (syn := self.scorer.analyzer.tokens(s)) and all(t in self.scorer.df for t in syn)
+                    for s in self.synonyms(w)):
+                out |= set(tokens)
+        return frozenset(out)
 
     def features(self, q: Query, hits: list[SearchHit], units: list[Unit]) -> dict[str, float]:
         top = units[:6]
         context = _context(hits)
-        # the question's topic: not its cue or filler words ("hoeveel", "eigenlijk"), not the sector it named
-        named = self._sector_names(q)
+        # the question's topic: not its cue or filler words ("hoeveel", "eigenlijk"), not the sector it named, not a
+        # word the corpus lacks whose synonym it uses
+        named = self._sector_names(q) | self._understood(q)
         topic = [t for t in q.content if t not in self.cue_words and t not in named]
         known = [t for t in topic if t in self.scorer.df]
         unknown = sum(self.scorer.idf(t) for t in topic if t not in self.scorer.df)
@@ -109,15 +127,16 @@ class AbstentionPolicy:
     @staticmethod
     def _figure_elsewhere(q: Query, units: list[Unit]) -> float:
         """A figure is asked for a named sector, year or organisation, and the best passages give figures only for
-        others ("hoeveel banen heeft de provincie Utrecht …" against the provinces' total)."""
+        others ("hoeveel banen heeft de provincie Utrecht …" against the provinces' total). A sentence without a year
+        of its own speaks for its document's date; an organisation named earlier in the passage is its subject."""
         if not (q.intents & {"count", "amount", "percent"}) or not (q.sectors or q.years or q.entities):
             return 0.0
         figures = [u for u in units if u.features.get("number_q")]
         if not figures:
             return 0.0
         agrees = any((not q.sectors or u.features.get("sector_match") or u.features.get("mention_match"))
-                     and (not q.years or u.features.get("year_match") or _dated(u, q.years, published=False))
-                     and (not q.entities or u.features.get("entity_match", 0.0) > 0) for u in figures)
+                     and (not q.years or u.features.get("year_match") or _dated(u, q.years, published=not _YEAR.search(u.text)))
+                     and (not q.entities or any(e.lower() in u.hit.text.lower() for e in q.entities)) for u in figures)
         return float(not agrees)
 
     def _sector_names(self, q: Query) -> frozenset[str]:
@@ -158,10 +177,14 @@ class AbstentionPolicy:
         if f["year_missing"] or f.get("year_unsupported"):
             out.append("gegevens over " + ", ".join(q.years))
         out.extend(f"'{e}'" for e in q.entities if e.lower() not in context)
-        rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{6,}", q.search_text)
-                if self._unknown_word(w) and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words]
+        understood = self._understood(q)
+        rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{6,}", q.search_text) if self._unknown_word(w)
+                and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words | understood]
         out.extend(f"'{w}'" for w in rare[:1])
         return list(dict.fromkeys(out))  # a name can be both an entity and an unknown word
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 def _dated(u: Unit, years: list[str], published: bool = True) -> bool:
