@@ -72,6 +72,40 @@ def test_the_policy_computes_every_abstain_feature(engine):
     assert all(set(UNIT_FEATURES) <= set(u.features) for u in units)
 
 
+def _features(engine, question: str) -> dict[str, float]:
+    from index.retriever import SearchFilters
+
+    engine._prepare()
+    q = engine.understand(question)
+    hits = engine.retrieve(q, SearchFilters(), 8)
+    return engine.policy.features(q, hits, engine.evidence(q, hits))
+
+
+def test_a_figure_without_a_year_of_its_own_speaks_for_its_document(engine):
+    """The 2016 annex gives the VO boards' 57 jobs without a year in the sentence: that is 2016's figure, not a
+    figure for another year. The same passage asked for 2012 stays a figure for another year."""
+    f = _features(engine, "Hoeveel banen kwamen er uit de voortgangsinventarisatie van het voortgezet onderwijs in 2016?")
+    assert f["figure_elsewhere"] == 0.0
+    assert not engine.ask("Hoeveel banen kwamen er uit de voortgangsinventarisatie van het voortgezet onderwijs in 2016?").abstained
+    assert _features(engine, "Hoeveel banen kwamen er uit de voortgangsinventarisatie van het voortgezet onderwijs in 2012?")[
+        "figure_elsewhere"] == 1.0
+
+
+def test_an_organisation_named_earlier_in_the_passage_is_the_figure_s_subject(engine):
+    f = _features(engine, "Hoeveel banen worden er in de proeftuinen van Binnenwerk gecreëerd?")
+    assert f["figure_elsewhere"] == 0.0 and f["entity_missing"] == 0.0
+    a = engine.ask("Hoeveel banen worden er in de proeftuinen van Binnenwerk gecreëerd?")
+    assert not a.abstained and "120" in a.answer, a.answer
+
+
+def test_a_word_the_corpus_lacks_with_a_synonym_it_uses_is_no_unknown_subject(engine):
+    """"sanctie" is not in the documents; its thesaurus synonym "boete" is."""
+    with_synonym = _features(engine, "Krijgen organisaties die hun aantal niet halen een sanctie?")
+    assert with_synonym["unknown"] == 0.0 and with_synonym["unknown_specific"] == 0.0
+    without = _features(engine, "Krijgen organisaties die hun aantal niet halen een dwangsom?")
+    assert without["unknown"] > 0.0
+
+
 def test_linear_model_round_trip_and_probability(tmp_path):
     m = LinearModel(("a", "b"), {"a": 2.0, "b": -1.0}, intercept=0.5, threshold=0.6, mean={"a": 1.0}, scale={"a": 2.0})
     assert m.logit({"a": 3.0, "b": 1.0}) == pytest.approx(0.5 + 2.0 * 1.0 - 1.0)
