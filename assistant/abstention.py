@@ -16,7 +16,7 @@ from wordfreq import zipf_frequency
 from index.retriever import SearchHit
 
 from .evidence import GENERIC_SHARE, EvidenceScorer, Unit, has_money
-from .query import Query
+from .query import YEAR, Query
 from .weights import LinearModel
 
 ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "unknown_specific", "specific_missing", "year_missing", "year_unsupported",
@@ -127,16 +127,16 @@ class AbstentionPolicy:
     @staticmethod
     def _figure_elsewhere(q: Query, units: list[Unit]) -> float:
         """A figure is asked for a named sector, year or organisation, and the best passages give figures only for
-        others ("hoeveel banen heeft de provincie Utrecht …" against the provinces' total). A sentence without a year
-        of its own speaks for its document's date; an organisation named earlier in the passage is its subject."""
+        others ("hoeveel banen heeft de provincie Utrecht …" against the provinces' total). A sentence whose passage
+        names no year speaks for its document's date; an organisation named earlier in the passage is its subject."""
         if not (q.intents & {"count", "amount", "percent"}) or not (q.sectors or q.years or q.entities):
             return 0.0
         figures = [u for u in units if u.features.get("number_q")]
         if not figures:
             return 0.0
         agrees = any((not q.sectors or u.features.get("sector_match") or u.features.get("mention_match"))
-                     and (not q.years or u.features.get("year_match") or _dated(u, q.years, published=not _YEAR.search(u.text)))
-                     and (not q.entities or any(e.lower() in u.hit.text.lower() for e in q.entities)) for u in figures)
+                     and (not q.years or u.features.get("year_match") or _dated(u, q.years, published=_undated(u)))
+                     and (not q.entities or any(_named_before(e, u) for e in q.entities)) for u in figures)
         return float(not agrees)
 
     def _sector_names(self, q: Query) -> frozenset[str]:
@@ -184,7 +184,16 @@ class AbstentionPolicy:
         return list(dict.fromkeys(out))  # a name can be both an entity and an unknown word
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+def _undated(u: Unit) -> bool:
+    """Neither the sentence, its passage nor its heading names a year: it speaks for its document's date."""
+    return not YEAR.search(f"{u.hit.metadata.get('section', '')} {u.hit.text}")
+
+
+def _named_before(name: str, u: Unit) -> bool:
+    """The name occurs, as a word, in the unit's passage up to the end of the unit (its subject, named earlier)."""
+    at = u.hit.text.find(u.text)
+    upto = u.hit.text[:at + len(u.text)] if at >= 0 else u.hit.text
+    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", upto, re.I))
 
 
 def _dated(u: Unit, years: list[str], published: bool = True) -> bool:

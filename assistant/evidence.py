@@ -317,21 +317,22 @@ def _cover_parts(chosen: list[Unit], units: list[Unit], q: Query, scorer: Eviden
 
 
 def _cover_facet(chosen: list[Unit], units: list[Unit], q: Query, scorer: EvidenceScorer, budget: int,
-                 reach: int = 1500) -> list[Unit]:
+                 reach: int = 1500, floor: float = 0.5) -> list[Unit]:
     """A second part without a subject of its own ("… en wat wordt voorgesteld?") gets a sentence that says that
-    about the same subject: one with the facet's markers (a solution, a cause), found near a quoted sentence in
-    its document (within ``reach`` characters), else one that covers the question's subject. It takes the place
-    of the weakest other sentences when the answer would run over its budget."""
+    about the same subject: one with the facet's markers (a solution, a cause) scoring at least ``floor`` × the
+    best, found near a quoted sentence in its document (within ``reach`` characters), else one that covers the
+    question's subject. It takes the place of the weakest other sentences when the answer would run over its
+    budget; the best sentence always stays."""
     markers = FACETS.get(q.facet or "")
     if markers is None or not chosen or any(scorer.cues.found(markers, c.text) for c in chosen):
         return chosen
-    subject = scorer.analyzer.tokens(scorer.cues.strip(markers, " ".join(
-        scorer.cues.strip(name, q.search_text) for name in FACETS)))
+    subject = scorer.analyzer.tokens(scorer.cues.strip_all((*FACETS, markers), q.search_text))
 
     def near(u: Unit) -> bool:
         return any(u.document_id == c.document_id and abs(u.start - c.start) <= reach for c in chosen)
 
-    candidates = [u for u in units if scorer.cues.found(markers, u.text) and not any(u is c or is_repeat(u, c) for c in chosen)
+    candidates = [u for u in units if scorer.cues.found(markers, u.text) and u.score >= floor * chosen[0].score
+                  and not any(u is c or is_repeat(u, c) for c in chosen)
                   and (near(u) or scorer.coverage(u.tokens, subject) >= 0.3)]
     best = max(candidates, key=lambda u: (near(u), u.score), default=None)
     if best is None:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from ingest.sectors import SectorVocabulary
 
-from .query import IntentCues, Query
+from .query import YEAR, IntentCues, Query
 
-_YEAR = re.compile(r"\b(20\d\d)\b")
-_OPENING = re.compile(r"^(?:en|and|maar|but|ook|also)\b[\s,]*", re.I)  # the conjunction that makes it a follow-up
+_PERIOD = re.compile(rf"\s*(?:[-–]|\b(?:in|over|van|per|eind|ultimo|sinds|vanaf|tussen|en|tot)\s+)?{YEAR.pattern}", re.I)
+
+
 # intents whose cue words name what the question is about, not only what kind of answer it wants
 SUBJECT_INTENTS = ("knelpunt",)
 
@@ -36,6 +37,9 @@ class FollowUpResolver:
         self.understand = understand
         self.strength = retrieval_strength  # how well a question alone finds passages (best dense similarity)
         self._ignorable: set[str] | None = None
+        # the one-word continuation cues ("en", "and"): the conjunction that makes a question a follow-up
+        conjunctions = [c.strip() for c in cues.cues.get("continuation", []) if len(c.split()) == 1]
+        self._opening = re.compile(rf"^(?:{'|'.join(map(re.escape, conjunctions))})\b[\s,]*", re.I) if conjunctions else None
 
     def is_elliptical(self, question: str, q: Query) -> bool:
         opening = question.strip().lower()
@@ -43,7 +47,7 @@ class FollowUpResolver:
         anaphora = self.cues.found("anaphora", question)
         shifted = self.cues.found("earlier", question) or self.cues.found("later", question)
         subject = bool(q.sectors or q.entities or q.years)
-        generic = self._generic_only(q)
+        generic = self._generic_only(q, years_too=True)  # "en in 2015?" names a period, no subject
         if shifted or not q.content:
             return True
         if continuation and (not subject or generic):
@@ -52,7 +56,7 @@ class FollowUpResolver:
             return True  # "wat was het resultaat": only what kind of answer, not about what
         return anaphora and not subject  # "hoeveel banen leverde dat op": the similarity test confirms
 
-    def _generic_only(self, q: Query) -> bool:
+    def _generic_only(self, q: Query, years_too: bool = False) -> bool:
         """No content word beyond intent cues ("wat was het resultaat", "en waarom", "what about them"). The cue
         words of a subject intent (SUBJECT_INTENTS: "welke knelpunten zijn er?") count as content."""
         if self._ignorable is None:
@@ -63,7 +67,7 @@ class FollowUpResolver:
             alias_tokens = set(self.understand_tokens(" ".join(a for s in self.sectors.sectors
                                                                for a in (*s.aliases, s.name))))
             self._ignorable = cue_tokens | alias_tokens
-        return not (set(q.content) - self._ignorable - set(q.years))
+        return not (set(q.content) - self._ignorable - (set(q.years) if years_too else set()))
 
     def understand_tokens(self, text: str) -> list[str]:
         return self.understand(text).content
@@ -79,7 +83,7 @@ class FollowUpResolver:
         joined = self._join(question, q, previous)
         opens_as_continuation = any(question.strip().lower().startswith(c)
                                     for c in self.cues.cues.get("continuation", []))
-        if self.strength is not None and q.content and not (opens_as_continuation and self._generic_only(q)):
+        if self.strength is not None and q.content and not (opens_as_continuation and self._generic_only(q, years_too=True)):
             # similarity test: a question that retrieves as well on its own as joined stands on its own ("Welke
             # knelpunten zijn er?" after a sector question); only "en …" with nothing of its own skips it
             if self.strength(q) >= self.strength(self.understand(joined)) + 0.02:
@@ -89,15 +93,17 @@ class FollowUpResolver:
     def _join(self, question: str, q: Query, previous: str) -> str:
         if self.cues.found("earlier", question) or self.cues.found("later", question):
             step = -1 if self.cues.found("earlier", question) else 1
-            shifted = _YEAR.sub(lambda m: str(int(m.group(1)) + step), previous)
+            shifted = YEAR.sub(lambda m: str(int(m.group(1)) + step), previous)
             return shifted if shifted != previous else f"{previous} ({'eerder' if step < 0 else 'later'})"
         prev = self.understand(previous)
         if q.years and not (set(q.content) - set(q.years)) and not q.sectors:
-            # "En in 2015?": the earlier question, for that year
-            years = set(_YEAR.findall(previous))
-            return _YEAR.sub(q.years[0], previous) if len(years) == 1 else f"{previous.rstrip('?')} ({q.years[0]})"
-        if q.sectors and prev.sectors and q.intents:
-            # "En wat doen de waterschappen?": a question of its own once the "en" is dropped
+            # "En in 2015?": the earlier question, for that year (or those years)
+            years = set(YEAR.findall(previous))
+            if len(years) == 1 and len(q.years) == 1:
+                return YEAR.sub(q.years[0], previous)
+            return f"{_PERIOD.sub('', previous).rstrip(' ?')} in {' en '.join(q.years)}?"
+        if q.sectors and prev.sectors and q.intents and self._generic_only(prev) and not prev.years:
+            # "En wat doen de waterschappen?" after "Wat deed de VNG?": a question of its own once the "en" is dropped
             return self._without_opening(question)
         if not self._generic_only(prev) and not q.sectors:
             # the earlier question had a subject beyond its sector ("de pilot functiecreatie van de PO-Raad"):
@@ -116,9 +122,8 @@ class FollowUpResolver:
             return f"{question.rstrip('?')} — sector {self.sectors.by_id[prev.sectors[0]].name}"
         return f"{question.rstrip('?')}: {previous}"
 
-    @staticmethod
-    def _without_opening(question: str) -> str:
-        rest = _OPENING.sub("", question.strip(), count=1)
+    def _without_opening(self, question: str) -> str:
+        rest = self._opening.sub("", question.strip(), count=1) if self._opening else question
         return rest[:1].upper() + rest[1:] if rest else question
 
     def _replace_sector(self, text: str, sector_id: str, new_name: str) -> str:

@@ -21,7 +21,7 @@ from ingest.sectors import SectorVocabulary
 
 from .language import is_english
 
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")  # a year, shared by every step that reads one
 _COUNT_NOUN = re.compile(r"\b(?:hoeveel|how\s+many|aantal|number\s+of)\s+(?:extra\s+|nieuwe\s+|new\s+)?([a-zà-ÿ-]{4,})", re.I)
 REAL_WORD_ZIPF = 2.0  # wordfreq's log scale: 2 is about once per ten million words
 COMPOUND_PART_ZIPF = 3.0  # each side of a compound an everyday word (about once per million words)
@@ -70,6 +70,11 @@ class IntentCues:
         p = self._patterns.get(name)
         return p.sub(" ", text) if p else text
 
+    def strip_all(self, names, text: str) -> str:
+        for name in names:
+            text = self.strip(name, text)
+        return text
+
     def words(self, name: str) -> set[str]:
         return {w for c in self.cues.get(name, []) for w in raw_tokens(c.rstrip("*"))}
 
@@ -99,9 +104,11 @@ class TypoRepair:
         found = process.extract(w, self.words, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
         if not found:
             return None
+        # a short word two edits away only for a letter in the wrong place or two left out ("aanjaagr", "wrkgever")
+        found = [f for f in found if f[1] <= 1 or len(w) >= 9 or Indel.distance(w, f[0]) <= 2]
+        if not found:
+            return None
         best = min(found, key=lambda f: (f[1], -self.vocabulary.get(f[0], 0), f[0]))
-        if best[1] > 1 and len(w) < 9 and Indel.distance(w, best[0]) > 2:
-            return None  # a short word two edits away only for one letter in the wrong place ("aanjaagr")
         if best[1] > 1 and self._compound(w):
             return None  # two everyday words written as one ("driemeting") is a word, not two typos
         return best[0]
@@ -166,7 +173,7 @@ class QueryUnderstanding:
         count = _COUNT_NOUN.search(search_text)
         content_text = self.cues.strip("fillers", self.cues.strip("document_words", search_text))
         return Query(
-            text=text, search_text=search_text, sectors=sectors, years=_YEAR.findall(text),
+            text=text, search_text=search_text, sectors=sectors, years=YEAR.findall(text),
             entities=self.entities(text), expansions=expansions, intents=intents,
             count_noun=count.group(1).lower() if count else None, repairs=repairs, english=english,
             content=list(dict.fromkeys(self.analyzer.tokens(content_text))), parts=self.parts(content_text),
@@ -186,7 +193,7 @@ class QueryUnderstanding:
         "voorgesteld", is not one); [] for a question that asks one thing."""
         for at, size in self._joints(text):
             first = list(dict.fromkeys(self.analyzer.tokens(text[:at])))
-            second = [t for t in dict.fromkeys(self.analyzer.tokens(self._without_facets(text[at + size:])))
+            second = [t for t in dict.fromkeys(self.analyzer.tokens(self.cues.strip_all(FACETS, text[at + size:])))
                       if t not in first]
             if len(first) >= 2 and len(second) >= 2:
                 return [first, second]
@@ -197,19 +204,16 @@ class QueryUnderstanding:
         return sorted((m.start(), len(joiner)) for joiner in self.cues.cues.get("part_joiners", [])
                       for m in re.finditer(re.escape(joiner), low) if m.start() > 0)
 
-    def _without_facets(self, text: str) -> str:
-        for name in FACETS:
-            text = self.cues.strip(name, text)
-        return text
-
     def facet(self, text: str) -> str | None:
         """The kind of answer a second part asks about the first part's subject, when it names no subject of its
         own: "Waarom vallen zij uit het register en wat wordt voorgesteld?" asks a solution for the same problem."""
         for at, size in self._joints(text):
             first, second = text[:at], text[at:]
-            if len(self.analyzer.tokens(first)) < 2 or len(self.analyzer.tokens(self._without_facets(second))) >= 2:
+            if len(self.analyzer.tokens(first)) < 2 or len(self.analyzer.tokens(self.cues.strip_all(FACETS, second))) >= 2:
                 continue
-            return next((f for f in FACETS if self.cues.found(f, second)), None)
+            facet = next((f for f in FACETS if self.cues.found(f, second)), None)
+            if facet:
+                return facet
         return None
 
     def entities(self, text: str) -> list[str]:

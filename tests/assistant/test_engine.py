@@ -362,7 +362,9 @@ def test_a_second_part_without_a_subject_of_its_own_gets_its_answer_near_the_fir
     a = engine.ask(question)
     assert not a.abstained and "twee jaar" in a.answer and "in dienst blijft" in a.answer, a.answer
     assert sum(len(c.quote.split()) for c in a.citations) <= engine.settings.answer_word_budget
-    assert engine.understand("Waarom vallen werknemers uit het register?").facet is None  # one question, no facet
+    # a second part with a subject of its own is a part, not a facet
+    own = engine.understand("Waarom vallen werknemers uit het register en wat doen de waterschappen aan scholing?")
+    assert own.facet is None and len(own.parts) == 2
 
 
 @pytest.mark.parametrize("question", [

@@ -58,10 +58,31 @@ def test_a_year_alone_asks_the_earlier_question_for_that_year(resolver, engine):
     assert not a.abstained and "49,78" in a.answer, a.answer
 
 
+@pytest.mark.parametrize("previous,question,expected", [
+    ("Hoeveel garantiebanen in 2016?", "En in 2014 en 2015?", "Hoeveel garantiebanen in 2014 en 2015?"),
+    ("Hoeveel garantiebanen in 1999?", "En in 2015?", "Hoeveel garantiebanen in 2015?"),
+    ("Wat deden de provincies tussen 2014 en 2016?", "en in 2017?", "Wat deden de provincies in 2017?"),
+])
+def test_years_asked_replace_every_year_of_the_earlier_question(resolver, previous, question, expected):
+    assert resolver.resolve(question, user(previous)).text == expected
+
+
 def test_a_follow_up_with_a_question_of_its_own_drops_only_the_conjunction(resolver, engine):
     r = resolver.resolve("en wat doen de waterschappen", user("Wat heeft de VNG voor gemeenten gedaan?"))
     assert r.carried and r.text == "Wat doen de waterschappen"
     assert engine.understand(r.text).sectors == ["waterschappen"]  # nothing of the VNG or the gemeenten is left
+
+
+@pytest.mark.parametrize("previous,question,kept", [
+    # the earlier question had a subject beyond its sector: the new sector takes the old one's place in it
+    ("Hoeveel garantiebanen hebben de provincies in 2016 gerealiseerd?", "En hoeveel bij de waterschappen?",
+     ["garantiebanen", "2016", "Waterschappen"]),
+    # a year is part of the earlier question's subject when the new question has none of its own
+    ("Wat deden de provincies in 2016?", "Waarom lukte dat niet?", ["2016", "provincies"]),
+])
+def test_a_follow_up_keeps_the_earlier_subject_and_year(resolver, previous, question, kept):
+    r = resolver.resolve(question, user(previous))
+    assert r.carried and all(k in r.text for k in kept), r.text
 
 
 @pytest.mark.parametrize("previous,question", [

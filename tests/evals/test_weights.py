@@ -98,6 +98,20 @@ def test_an_organisation_named_earlier_in_the_passage_is_the_figure_s_subject(en
     assert not a.abstained and "120" in a.answer, a.answer
 
 
+
+def test_a_name_counts_as_a_word_in_the_passage_up_to_the_sentence():
+    from assistant.abstention import _named_before
+    from assistant.evidence import Unit
+    from index.retriever import SearchHit
+
+    text = "Binnenwerk start mede in de tweede ronde. Daar komen 120 banen. Later volgt Zestor."
+    hit = SearchHit("c1", text, {}, 1.0)
+    unit = Unit(text="Daar komen 120 banen.", start=42, end=63, hit=hit, rank=0, tokens=set())
+    assert _named_before("Binnenwerk", unit) and _named_before("binnenwerk", unit)
+    assert not _named_before("Ede", unit)  # only inside "mede" and "tweede"
+    assert not _named_before("Zestor", unit)  # named after the figure: not its subject
+
+
 def test_a_word_the_corpus_lacks_with_a_synonym_it_uses_is_no_unknown_subject(engine):
     """"sanctie" is not in the documents; its thesaurus synonym "boete" is."""
     with_synonym = _features(engine, "Krijgen organisaties die hun aantal niet halen een sanctie?")
