@@ -20,7 +20,7 @@ from .query import YEAR, Query
 from .weights import LinearModel
 
 ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "unknown_specific", "specific_missing", "year_missing", "year_unsupported",
-                    "entity_missing", "sector_missing", "number_missing", "money_missing", "figure_elsewhere", "english", "english_dense")
+                    "entity_missing", "sector_missing", "number_missing", "money_missing", "figure_elsewhere", "outside_sector", "english", "english_dense")
 
 
 COMMON_ZIPF = 3.5  # wordfreq's log scale: an everyday Dutch word
@@ -42,25 +42,27 @@ class Verdict:
 
 class AbstentionPolicy:
     def __init__(self, scorer: EvidenceScorer, model: LinearModel, cue_words: frozenset[str] = frozenset(),
-                 synonyms: Callable[[str], list[str]] | None = None):
+                 synonyms: Callable[[str], list[tuple[str, list[str]]]] | None = None):
         self.scorer = scorer
         self.model = model
         # words that say what kind of answer is wanted ("deed", "hoeveel"), not what it is about: a cue word the
         # corpus happens to lack is no sign that the documents miss the topic
         self.cue_words = cue_words
-        self.synonyms = synonyms  # the thesaurus: a word the corpus lacks may have a synonym it uses
+        # the thesaurus: each of its terms in a question, with that term's synonyms; a word the corpus lacks may have a
+        # synonym it uses
+        self.synonyms = synonyms
 
     def _understood(self, q: Query) -> frozenset[str]:
-        """Tokens of question words the corpus lacks but knows a synonym of ("sanctie" where it says "boete"): the
-        expansion reaches their passages, so they are no sign of a topic the documents miss."""
+        """Tokens of question words the corpus lacks but knows a synonym of ("sanctie" where it says "boete", "social
+        agreement" where it says "sociaal akkoord"): the expansion reaches their passages, so they are no sign of a
+        topic the documents miss."""
         if self.synonyms is None:
             return frozenset()
         out: set[str] = set()
-        for w in dict.fromkeys(re.findall(r"[A-Za-zà-ÿ-]{4,}", q.search_text)):
-            tokens = self.scorer.analyzer.tokens(w)
-            if tokens and self._unknown_word(w) and any(
-                    (syn := self.scorer.analyzer.tokens(s)) and all(t in self.scorer.df for t in syn)
-                    for s in self.synonyms(w)):
+        for term, others in self.synonyms(q.search_text):
+            tokens = self.scorer.analyzer.tokens(term)
+            if any(t not in self.scorer.df for t in tokens) and any(
+                    (syn := self.scorer.analyzer.tokens(s)) and all(t in self.scorer.df for t in syn) for s in others):
                 out |= set(tokens)
         return frozenset(out)
 
@@ -112,6 +114,8 @@ class AbstentionPolicy:
                 u.features.get("number_q") for u in units[:3])),
             "money_missing": float(q.has("amount") and not any(has_money(u.text) for u in units[:3])),
             "figure_elsewhere": self._figure_elsewhere(q, units[:5]),
+            # a sector outside government and education ("woningcorporaties") that no passage found mentions
+            "outside_sector": float(bool(_unmentioned(q.outside, context))),
             "english": float(q.english),
             # an English question meets Dutch passages at a lower similarity: its own slope, not a decline
             "english_dense": chunk_dense if q.english else 0.0,
@@ -177,11 +181,21 @@ class AbstentionPolicy:
         if f["year_missing"] or f.get("year_unsupported"):
             out.append("gegevens over " + ", ".join(q.years))
         out.extend(f"'{e}'" for e in q.entities if e.lower() not in context)
+        out.extend(f"'{name}'" for name in _unmentioned(q.outside, context)[:1])
         understood = self._understood(q)
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{6,}", q.search_text) if self._unknown_word(w)
                 and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words | understood]
         out.extend(f"'{w}'" for w in rare[:1])
         return list(dict.fromkeys(out))  # a name can be both an entity and an unknown word
+
+
+def _unmentioned(names: list[str], context: str) -> list[str]:
+    """The names that the passages' text never uses as a word."""
+    return [n for n in names if not re.search(_as_word(n), context)]
+
+
+def _as_word(name: str) -> str:
+    return r"(?<![\w-])" + re.escape(name).replace(r"\ ", r"\s+") + r"(?![\w-])"
 
 
 def _undated(u: Unit) -> bool:
@@ -193,7 +207,7 @@ def _named_before(name: str, u: Unit) -> bool:
     """The name occurs, as a word, in the unit's passage up to the end of the unit (its subject, named earlier)."""
     at = u.hit.text.find(u.text)
     upto = u.hit.text[:at + len(u.text)] if at >= 0 else u.hit.text
-    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", upto, re.I))
+    return bool(re.search(_as_word(name), upto, re.I))
 
 
 def _dated(u: Unit, years: list[str], published: bool = True) -> bool:

@@ -94,7 +94,7 @@ class Vraagbaak:
                 self.shape_model = self.weights.check("shape", SHAPE_FEATURES)
                 self.policy = AbstentionPolicy(self.scorer, self.weights.check("abstain", ABSTAIN_FEATURES),
                                                frozenset(self._cue_tokens),
-                                               self.thesaurus.expand if self.settings.use_thesaurus else None)
+                                               self.thesaurus.matches if self.settings.use_thesaurus else None)
                 self.resolver = FollowUpResolver(self.vocab, self.cues, self.understand, self._strength)
                 generic_df = GENERIC_SHARE * max(len(lex.ids), 1)
                 self._generic = {t for t, d in lex.df.items() if d > generic_df}

@@ -45,6 +45,7 @@ class Query:
     content: list[str] = field(default_factory=list)  # analysed tokens of the question's own content words
     parts: list[list[str]] = field(default_factory=list)  # content tokens per part of a two-part question, else []
     facet: str | None = None  # what a second part without a subject of its own asks ("… en wat wordt voorgesteld?")
+    outside: list[str] = field(default_factory=list)  # sectors outside government and education it names ("de bouw")
 
     def has(self, intent: str) -> bool:
         return intent in self.intents
@@ -174,10 +175,10 @@ class QueryUnderstanding:
         content_text = self.cues.strip("fillers", self.cues.strip("document_words", search_text))
         return Query(
             text=text, search_text=search_text, sectors=sectors, years=YEAR.findall(text),
-            entities=self.entities(text), expansions=expansions, intents=intents,
+            entities=self.entities(text, english), expansions=expansions, intents=intents,
             count_noun=count.group(1).lower() if count else None, repairs=repairs, english=english,
             content=list(dict.fromkeys(self.analyzer.tokens(content_text))), parts=self.parts(content_text),
-            facet=self.facet(content_text))
+            facet=self.facet(content_text), outside=self.sectors.find_outside(search_text))
 
     def _asks_for(self, intent: str, text: str, head: int = 5) -> bool:
         """The cue is what the question word asks about ("wat verdient …", "welk maandsalaris …", "wat is het
@@ -216,9 +217,17 @@ class QueryUnderstanding:
                 return facet
         return None
 
-    def entities(self, text: str) -> list[str]:
-        """Capitalised words after the first that name no sector: people, organisations, places."""
-        words = re.findall(r"[\w'’-]+", text)
-        return [w for i, w in enumerate(words) if i > 0 and w[:1].isupper() and len(w) > 2 and not w.isupper()
+    def entities(self, text: str, english: bool = False) -> list[str]:
+        """Capitalised words after the first that name no sector: people, organisations, places. A compound with a
+        hyphen names its capitalised part ("VNG-projectleider" names the VNG); in an English question an everyday
+        English word ("the Interior minister") is no name."""
+        words = [_named_part(w) for w in re.findall(r"[\w'’-]+", text)]
+        return [w for i, w in enumerate(words) if i > 0 and not (english and zipf_frequency(w.lower(), "en") >= 4.0) and w[:1].isupper() and len(w) > 2 and not w.isupper()
                 and not w[:1].isdigit() and w.lower() not in self.alias_words and not self.sectors.find_all(w)
                 and w.lower() not in self.question_words]  # "Hoeveel" opening a joined earlier question
+
+
+def _named_part(word: str) -> str:
+    """"VNG-projectleider" -> "VNG": the part before a hyphen when the rest is lower case; "Noord-Brabant" stays."""
+    head, _, rest = word.partition("-")
+    return head if rest and rest.islower() and head[:1].isupper() else word

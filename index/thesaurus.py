@@ -26,6 +26,20 @@ class Thesaurus:
                 found.append(gi)
         return found
 
+    def matches(self, text: str) -> list[tuple[str, list[str]]]:
+        """Each term that occurs in ``text`` (the longest where terms overlap), with its group's other terms."""
+        low = text.lower()
+        found = sorted(((m, gi) for pattern, gi in self._patterns for m in pattern.finditer(low)),
+                       key=lambda p: p[0].start() - p[0].end())
+        taken: list[tuple[int, int]] = []
+        out: list[tuple[str, list[str]]] = []
+        for m, gi in found:
+            if not any(m.start() < e and s < m.end() for s, e in taken):
+                taken.append((m.start(), m.end()))
+                term = " ".join(m.group(0).split())
+                out.append((term, [t for t in self.groups[gi] if t != term]))
+        return out
+
     def expand(self, text: str) -> list[str]:
         """Terms to add to the question: every other member of each group the question touches."""
         low = text.lower()

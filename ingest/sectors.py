@@ -1,6 +1,7 @@
 """The sector vocabulary (data/sectors.json): canonical sectors, aliases and employers' organisations.
 
-Used by ingestion to label table rows and by retrieval to recognise a sector in a question.
+Used by ingestion to label table rows and by retrieval to recognise a sector in a question. It also knows the names of
+sectors outside government and education ("woningcorporaties", "banking"), which the documents do not cover.
 """
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
 
 
 class SectorVocabulary:
-    def __init__(self, sectors: list[Sector]):
+    def __init__(self, sectors: list[Sector], outside: tuple[str, ...] = ()):
         self.sectors = sectors
+        self._outside = [(name.lower(), _alias_pattern(name)) for name in sorted(outside, key=len, reverse=True)]
         self.by_id = {s.id: s for s in sectors}
         pairs = [(alias.lower(), s.id) for s in sectors for alias in (*s.aliases, s.name)]
         # Longest alias first so "universitair medische centra" wins over shorter overlaps.
@@ -40,7 +42,7 @@ class SectorVocabulary:
         return cls([
             Sector(s["id"], s["name"], s["group"], tuple(s["aliases"]), tuple(s.get("organisations", [])))
             for s in raw["sectors"]
-        ])
+        ], tuple(raw.get("outside", [])))
 
     def name(self, sector_id: str | None) -> str | None:
         return self.by_id[sector_id].name if sector_id in self.by_id else None
@@ -61,6 +63,19 @@ class SectorVocabulary:
             if sid not in seen:
                 seen.append(sid)
         return seen
+
+    def find_outside(self, text: str) -> list[str]:
+        """The sectors outside government and education that ``text`` names, longest name first; a name inside one of
+        ours ("academische ziekenhuizen" is the umc's) does not count."""
+        low = text.lower()
+        taken = [(m.start(), m.end()) for _a, _sid, pattern in self._patterns for m in pattern.finditer(low)]
+        found: list[str] = []
+        for name, pattern in self._outside:
+            for m in pattern.finditer(low):
+                if not any(m.start() < e and s < m.end() for s, e in taken):
+                    taken.append((m.start(), m.end()))
+                    found.append(name)
+        return list(dict.fromkeys(found))
 
     def find(self, text: str) -> str | None:
         hits = self.find_all(text)
