@@ -136,3 +136,26 @@ def test_sector_aliases_and_expansions(understand):
     q = understand("wij als IPO, wat hebben we gedaan?")
     assert q.sectors == ["provincies"]
     assert any("provincie" in e.lower() for e in q.expansions)  # the alias reaches the other names
+
+
+def test_a_hyphenated_compound_names_its_capitalised_part(understand):
+    """"VNG-projectleider" is the VNG's project leader: the VNG is a sector alias, not an unknown name."""
+    assert understand("Hoe is de periode van de VNG-projectleider veranderd?").entities == []
+    assert understand("Wat doet Noord-Brabant voor de schoonmakers?").entities == ["Noord-Brabant"]
+
+
+def test_an_everyday_english_word_is_no_name_in_an_english_question(understand):
+    q = understand("What did the Interior minister add to the SUWI regulation?")
+    assert "Interior" not in q.entities
+    assert understand("What did Plasterk say about the provinces?").entities == ["Plasterk"]
+
+
+@pytest.mark.parametrize("question,outside", [
+    ("Hoeveel garantiebanen hebben de woningcorporaties gerealiseerd?", ["woningcorporaties"]),
+    ("What did the banking sector do for the jobs agreement?", ["banking sector"]),
+    ("Wat heeft de sector zorg en welzijn gedaan?", ["zorg en welzijn"]),
+    ("Wat doen de academische ziekenhuizen?", []),  # the umc's: one of ours
+    ("Wie draagt zorg voor de monitoring?", []),  # "zorg" as a verb's object names no sector
+])
+def test_sectors_outside_government_and_education_are_recognised(understand, question, outside):
+    assert understand(question).outside == outside

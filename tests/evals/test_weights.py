@@ -120,6 +120,22 @@ def test_a_word_the_corpus_lacks_with_a_synonym_it_uses_is_no_unknown_subject(en
     assert without["unknown"] > 0.0
 
 
+def test_a_phrase_the_thesaurus_translates_is_no_unknown_subject(engine):
+    """"agreement" alone is in no thesaurus group; the phrase "social agreement" is ("sociaal akkoord")."""
+    engine._prepare()
+    understood = engine.policy._understood(engine.understand("When was the social agreement signed?"))
+    assert {"social", "agreement"} <= understood
+    assert not engine.policy._understood(engine.understand("When was the merger agreement signed?"))
+
+
+def test_a_sector_outside_government_that_no_passage_mentions_is_a_sign_to_decline(engine):
+    outside = _features(engine, "Hoeveel garantiebanen hebben de woningcorporaties gerealiseerd?")
+    assert outside["outside_sector"] == 1.0
+    assert _features(engine, "Hoeveel garantiebanen hebben de provincies gerealiseerd?")["outside_sector"] == 0.0
+    answer = engine.ask("Hoeveel garantiebanen hebben de woningcorporaties gerealiseerd?")
+    assert answer.abstained and "woningcorporaties" in answer.answer
+
+
 def test_linear_model_round_trip_and_probability(tmp_path):
     m = LinearModel(("a", "b"), {"a": 2.0, "b": -1.0}, intercept=0.5, threshold=0.6, mean={"a": 1.0}, scale={"a": 2.0})
     assert m.logit({"a": 3.0, "b": 1.0}) == pytest.approx(0.5 + 2.0 * 1.0 - 1.0)
