@@ -61,9 +61,10 @@ class AbstentionPolicy:
         out: set[str] = set()
         for term, others in self.synonyms(q.search_text):
             tokens = self.scorer.analyzer.tokens(term)
-            if any(t not in self.scorer.df for t in tokens) and any(
-                    (syn := self.scorer.analyzer.tokens(s)) and all(t in self.scorer.df for t in syn) for s in others):
-                out |= set(tokens)
+            unknown = {t for t in tokens if t not in self.scorer.df}
+            if unknown and any((syn := self.scorer.analyzer.tokens(s)) and all(t in self.scorer.df for t in syn)
+                               for s in others):
+                out |= unknown  # its known parts ("personeel" in "personeelsomvang") stay words of the topic
         return frozenset(out)
 
     def features(self, q: Query, hits: list[SearchHit], units: list[Unit]) -> dict[str, float]:

@@ -26,6 +26,8 @@ _COUNT_NOUN = re.compile(r"\b(?:hoeveel|how\s+many|aantal|number\s+of)\s+(?:extr
 REAL_WORD_ZIPF = 2.0  # wordfreq's log scale: 2 is about once per ten million words
 COMPOUND_PART_ZIPF = 3.0  # each side of a compound an everyday word (about once per million words)
 FACETS = {"solution": "solution_markers", "why": "cause_markers", "results": "results", "knelpunt": "knelpunt"}
+# wordfreq's log scale: "interior" 4.6, "minister" 5.0; place names stay under it ("amsterdam" 4.0, "netherlands" 4.3)
+EVERYDAY_ENGLISH_ZIPF = 4.5
 INTENTS = ("overview", "results", "knelpunt", "solution", "compare", "count", "amount", "quantity", "when", "percent", "why",
            "how", "define", "who", "which")
 
@@ -222,7 +224,8 @@ class QueryUnderstanding:
         hyphen names its capitalised part ("VNG-projectleider" names the VNG); in an English question an everyday
         English word ("the Interior minister") is no name."""
         words = [_named_part(w) for w in re.findall(r"[\w'’-]+", text)]
-        return [w for i, w in enumerate(words) if i > 0 and not (english and zipf_frequency(w.lower(), "en") >= 4.0) and w[:1].isupper() and len(w) > 2 and not w.isupper()
+        return [w for i, w in enumerate(words) if i > 0 and w[:1].isupper() and len(w) > 2 and not w.isupper()
+                and not (english and zipf_frequency(w.lower(), "en") >= EVERYDAY_ENGLISH_ZIPF)
                 and not w[:1].isdigit() and w.lower() not in self.alias_words and not self.sectors.find_all(w)
                 and w.lower() not in self.question_words]  # "Hoeveel" opening a joined earlier question
 

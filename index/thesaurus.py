@@ -27,17 +27,18 @@ class Thesaurus:
         return found
 
     def matches(self, text: str) -> list[tuple[str, list[str]]]:
-        """Each term that occurs in ``text`` (the longest where terms overlap), with its group's other terms."""
+        """Each term that occurs in ``text`` (the longest where terms overlap), in order, with its group's other terms."""
         low = text.lower()
         found = sorted(((m, gi) for pattern, gi in self._patterns for m in pattern.finditer(low)),
                        key=lambda p: p[0].start() - p[0].end())
-        taken: list[tuple[int, int]] = []
-        out: list[tuple[str, list[str]]] = []
+        kept: list[tuple[re.Match[str], int]] = []
         for m, gi in found:
-            if not any(m.start() < e and s < m.end() for s, e in taken):
-                taken.append((m.start(), m.end()))
-                term = " ".join(m.group(0).split())
-                out.append((term, [t for t in self.groups[gi] if t != term]))
+            if not any(m.start() < k.end() and k.start() < m.end() for k, _ in kept):
+                kept.append((m, gi))
+        out: list[tuple[str, list[str]]] = []
+        for m, gi in sorted(kept, key=lambda p: p[0].start()):  # in the order of the text
+            term = " ".join(m.group(0).split())
+            out.append((term, [t for t in self.groups[gi] if t != term]))
         return out
 
     def expand(self, text: str) -> list[str]:

@@ -22,3 +22,9 @@ def test_short_dutch_questions_with_english_looking_words_stay_dutch():
 
 def test_text_without_letters_counts_as_dutch():
     assert language("3.340?") == "nl" and not is_english("")
+
+
+def test_a_gloss_in_parentheses_does_not_decide_the_language():
+    assert language("When was the social agreement (sociaal akkoord) signed?") == "en"
+    assert language("Wat is de banenafspraak (the jobs agreement) precies?") == "nl"
+    assert language("(sociaal akkoord)") == "nl"  # nothing outside the brackets: the whole text decides

@@ -148,6 +148,7 @@ def test_an_everyday_english_word_is_no_name_in_an_english_question(understand):
     q = understand("What did the Interior minister add to the SUWI regulation?")
     assert "Interior" not in q.entities
     assert understand("What did Plasterk say about the provinces?").entities == ["Plasterk"]
+    assert "Amsterdam" in understand("What did the municipality of Amsterdam do?").entities
 
 
 @pytest.mark.parametrize("question,outside", [
@@ -155,7 +156,10 @@ def test_an_everyday_english_word_is_no_name_in_an_english_question(understand):
     ("What did the banking sector do for the jobs agreement?", ["banking sector"]),
     ("Wat heeft de sector zorg en welzijn gedaan?", ["zorg en welzijn"]),
     ("Wat doen de academische ziekenhuizen?", []),  # the umc's: one of ours
-    ("Wie draagt zorg voor de monitoring?", []),  # "zorg" as a verb's object names no sector
+    ("Hoe is de zorg voor een goede begeleiding geregeld?", []),  # "de zorg" also means care
+    ("Wat is de rol van de bouw van het doelgroepregister?", []),  # and "de bouw" building something
+    ("Hoeveel banen realiseren de universitaire ziekenhuizen?", []),  # the umc's again
+    ("How many jobs did the university hospitals create?", []),
 ])
 def test_sectors_outside_government_and_education_are_recognised(understand, question, outside):
     assert understand(question).outside == outside

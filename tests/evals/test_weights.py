@@ -124,7 +124,7 @@ def test_a_phrase_the_thesaurus_translates_is_no_unknown_subject(engine):
     """"agreement" alone is in no thesaurus group; the phrase "social agreement" is ("sociaal akkoord")."""
     engine._prepare()
     understood = engine.policy._understood(engine.understand("When was the social agreement signed?"))
-    assert {"social", "agreement"} <= understood
+    assert "agreement" in understood and all(t not in engine.scorer.df for t in understood)  # only the unknown words
     assert not engine.policy._understood(engine.understand("When was the merger agreement signed?"))
 
 
