@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from wordfreq import zipf_frequency
 
 from index.retriever import SearchHit
+from ingest.sectors import word_pattern
 
 from .evidence import GENERIC_SHARE, EvidenceScorer, Unit, has_money
 from .query import YEAR, Query
@@ -192,11 +193,7 @@ class AbstentionPolicy:
 
 def _unmentioned(names: list[str], context: str) -> list[str]:
     """The names that the passages' text never uses as a word."""
-    return [n for n in names if not re.search(_as_word(n), context)]
-
-
-def _as_word(name: str) -> str:
-    return r"(?<![\w-])" + re.escape(name).replace(r"\ ", r"\s+") + r"(?![\w-])"
+    return [n for n in names if not word_pattern(n).search(context)]
 
 
 def _undated(u: Unit) -> bool:
@@ -208,7 +205,7 @@ def _named_before(name: str, u: Unit) -> bool:
     """The name occurs, as a word, in the unit's passage up to the end of the unit (its subject, named earlier)."""
     at = u.hit.text.find(u.text)
     upto = u.hit.text[:at + len(u.text)] if at >= 0 else u.hit.text
-    return bool(re.search(_as_word(name), upto, re.I))
+    return bool(word_pattern(name).search(upto.lower()))
 
 
 def _dated(u: Unit, years: list[str], published: bool = True) -> bool:

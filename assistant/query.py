@@ -47,7 +47,7 @@ class Query:
     content: list[str] = field(default_factory=list)  # analysed tokens of the question's own content words
     parts: list[list[str]] = field(default_factory=list)  # content tokens per part of a two-part question, else []
     facet: str | None = None  # what a second part without a subject of its own asks ("… en wat wordt voorgesteld?")
-    outside: list[str] = field(default_factory=list)  # sectors outside government and education it names ("de bouw")
+    outside: list[str] = field(default_factory=list)  # sectors outside government and education it names ("woningcorporaties")
 
     def has(self, intent: str) -> bool:
         return intent in self.intents

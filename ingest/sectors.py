@@ -21,20 +21,34 @@ class Sector:
     organisations: tuple[str, ...]
 
 
-def _alias_pattern(alias: str) -> re.Pattern[str]:
+def word_pattern(alias: str) -> re.Pattern[str]:
+    """``alias`` as whole words of lower-case text, any run of white space between its words."""
     escaped = re.escape(alias.lower()).replace(r"\ ", r"\s+")
     return re.compile(rf"(?<![\w-]){escaped}(?![\w-])")
+
+
+def _claim(low: str, patterns: list[tuple[str, re.Pattern[str]]],
+           taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """(position, key) of each pattern's matches in turn, skipping a match that overlaps one taken before (``taken``
+    grows with each match kept)."""
+    found: list[tuple[int, str]] = []
+    for key, pattern in patterns:
+        for m in pattern.finditer(low):
+            if not any(m.start() < e and s < m.end() for s, e in taken):
+                taken.append((m.start(), m.end()))
+                found.append((m.start(), key))
+    return found
 
 
 class SectorVocabulary:
     def __init__(self, sectors: list[Sector], outside: tuple[str, ...] = ()):
         self.sectors = sectors
-        self._outside = [(name.lower(), _alias_pattern(name)) for name in sorted(outside, key=len, reverse=True)]
+        self._outside = [(name.lower(), word_pattern(name)) for name in sorted(outside, key=len, reverse=True)]
         self.by_id = {s.id: s for s in sectors}
         pairs = [(alias.lower(), s.id) for s in sectors for alias in (*s.aliases, s.name)]
         # Longest alias first so "universitair medische centra" wins over shorter overlaps.
         pairs.sort(key=lambda p: -len(p[0]))
-        self._patterns = [(alias, sid, _alias_pattern(alias)) for alias, sid in pairs]
+        self._patterns = [(alias, sid, word_pattern(alias)) for alias, sid in pairs]
 
     @classmethod
     def from_file(cls, path: Path) -> "SectorVocabulary":
@@ -49,33 +63,15 @@ class SectorVocabulary:
 
     def find_all(self, text: str) -> list[str]:
         """Every sector named in ``text``, in order of first mention; overlapping shorter aliases are skipped."""
-        low = text.lower()
-        taken: list[tuple[int, int]] = []
-        found: list[tuple[int, str]] = []
-        for _alias, sid, pattern in self._patterns:
-            for m in pattern.finditer(low):
-                if any(m.start() < e and s < m.end() for s, e in taken):
-                    continue
-                taken.append((m.start(), m.end()))
-                found.append((m.start(), sid))
-        seen: list[str] = []
-        for _pos, sid in sorted(found):
-            if sid not in seen:
-                seen.append(sid)
-        return seen
+        found = _claim(text.lower(), [(sid, pattern) for _alias, sid, pattern in self._patterns], [])
+        return list(dict.fromkeys(sid for _pos, sid in sorted(found)))
 
     def find_outside(self, text: str) -> list[str]:
         """The sectors outside government and education that ``text`` names, longest name first; a name inside one of
         ours ("academische ziekenhuizen" is the umc's) does not count."""
         low = text.lower()
-        taken = [(m.start(), m.end()) for _a, _sid, pattern in self._patterns for m in pattern.finditer(low)]
-        found: list[str] = []
-        for name, pattern in self._outside:
-            for m in pattern.finditer(low):
-                if not any(m.start() < e and s < m.end() for s, e in taken):
-                    taken.append((m.start(), m.end()))
-                    found.append(name)
-        return list(dict.fromkeys(found))
+        ours = [(m.start(), m.end()) for _a, _sid, pattern in self._patterns for m in pattern.finditer(low)]
+        return list(dict.fromkeys(name for _pos, name in _claim(low, self._outside, ours)))
 
     def find(self, text: str) -> str | None:
         hits = self.find_all(text)
