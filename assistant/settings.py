@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     # Retrieval
     top_k: int = 5
     candidates: int = 40
+    exact_dense_limit: int = 20000  # chunks; up to it dense search is exact (index/config.py)
     rrf_k: int = 5  # small: the top of each ranking counts most (dev hit@5 0.928 -> 0.954 against 60)
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
@@ -140,7 +141,7 @@ class Settings(BaseSettings):
 
         return FusionWeights(rrf_k=self.rrf_k, dense=self.dense_weight, lexical=self.lexical_weight,
                              candidates=self.candidates, use_dense=self.use_dense, use_lexical=self.use_lexical,
-                             use_dedup=self.use_dedup)
+                             use_dedup=self.use_dedup, exact_dense_limit=self.exact_dense_limit)
 
 
 @lru_cache(maxsize=1)

@@ -47,6 +47,9 @@ class FusionWeights:
     lexical: float = 1.0
     expansion: float = 0.4  # weight of thesaurus / typo-repair terms against the question's own words
     candidates: int = 40
+    # up to this many chunks the dense step compares the query with every stored vector: exact, and the same
+    # in every process (Chroma's HNSW search is approximate and can differ between loads); above it, HNSW
+    exact_dense_limit: int = 20000
     use_dense: bool = True
     use_lexical: bool = True
     use_dedup: bool = True

@@ -83,15 +83,50 @@ class SearchHit:
         return self.metadata.get("sector") or None
 
 
+@dataclass
+class ChunkMatrix:
+    """Every chunk's unit-length vector, in id order, for exact cosine search."""
+
+    ids: list[str]
+    vectors: np.ndarray  # (chunks, dim), float32, rows of length 1
+
+    @classmethod
+    def of(cls, ids: list[str], vectors: list[list[float]]) -> "ChunkMatrix":
+        order = sorted(range(len(ids)), key=lambda i: ids[i])
+        if not order:
+            return cls([], np.zeros((0, 0), dtype=np.float32))
+        m = np.asarray([vectors[i] for i in order], dtype=np.float32)
+        return cls([ids[i] for i in order], m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12))
+
+    def top(self, vector: list[float], n: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first; equal similarities in id order."""
+        if not self.ids:
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        sims = self.vectors @ (q / max(float(np.linalg.norm(q)), 1e-12))
+        idx = np.arange(len(self.ids)) if mask is None else np.nonzero(mask)[0]
+        idx = idx[np.lexsort((idx, -sims[idx]))][:n]
+        return [(self.ids[i], float(sims[i])) for i in idx]
+
+
 class DenseRetriever:
-    def __init__(self, store: ChromaStore, embed_query: Callable[[str], list[float]], size: int | None = None):
+    """Dense candidates: exact over a ``ChunkMatrix`` when one is given, else Chroma's approximate HNSW."""
+
+    def __init__(self, store: ChromaStore, embed_query: Callable[[str], list[float]], size: int | None = None,
+                 exact: ChunkMatrix | None = None, metadata: dict[str, dict[str, Any]] | None = None):
         self.store = store
         self.embed_query = embed_query
         self.size = size  # chunks in the collection, when the caller knows it
+        self.exact = exact
+        self.metadata = metadata or {}
 
     def run(self, query: str, filters: SearchFilters, top_k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
         vector = self.embed_query(query)
+        if self.exact is not None:
+            mask = None if filters.is_empty() else np.array(
+                [filters.accepts(self.metadata.get(cid, {})) for cid in self.exact.ids], dtype=bool)
+            return self.exact.top(vector, top_k, mask)
         return [(cid, 1.0 - float(dist))
                 for cid, dist in self.store.query(vector, top_k, filters.chroma_where(), total=self.size)]
 
@@ -164,6 +199,7 @@ class HybridRetriever:
         self._meta: dict[str, dict[str, Any]] = {}
         self._texts: dict[str, str] = {}
         self._units: dict[str, list[tuple[int, int, list[float]]]] | None = None
+        self._matrix: ChunkMatrix | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
         self._embeddings = None
@@ -207,6 +243,7 @@ class HybridRetriever:
                           for cid, m, ok in zip(ids, metas, keep) if ok}
             self._texts = {cid: t for cid, t, ok in zip(ids, texts, keep) if ok}
             self._units = None
+            self._matrix = None
             self._lexical = lex
 
     @property
@@ -239,6 +276,18 @@ class HybridRetriever:
                 self._units = self.store.unit_vectors()
         return {c: self._units.get(c, []) for c in chunk_ids}
 
+    def chunk_matrix(self) -> ChunkMatrix | None:
+        """The chunk vectors for exact dense search, read once per index generation; None above the limit."""
+        self.refresh()
+        if len(self._meta) > self.weights.exact_dense_limit:
+            return None
+        if self._matrix is None:
+            with self._lock:
+                ids, vectors = self.store.chunk_vectors()
+                keep = [i for i, cid in enumerate(ids) if cid in self._meta]
+                self._matrix = ChunkMatrix.of([ids[i] for i in keep], [vectors[i] for i in keep])
+        return self._matrix
+
     @lru_cache(maxsize=512)
     def _embed_query_cached(self, text: str) -> tuple[float, ...]:
         return tuple(self.embeddings.embed_query(text))
@@ -254,7 +303,8 @@ class HybridRetriever:
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         if w.use_dense and self._meta:
-            dense = DenseRetriever(self.store, self.embed_query, len(self._meta)).run(query, filters, n)
+            dense = DenseRetriever(self.store, self.embed_query, len(self._meta), self.chunk_matrix(),
+                                   self._meta).run(query, filters, n)
         if w.use_lexical and self._lexical is not None:
             lexical = LexicalRetriever(self._lexical, self._meta, w.expansion).run(query, filters, n, list(extra_terms))
         fused = self.fusion.run([([c for c, _ in dense], w.dense), ([c for c, _ in lexical], w.lexical)])

@@ -185,6 +185,19 @@ class ChromaStore:
                 return out
             offset += page
 
+    def chunk_vectors(self) -> tuple[list[str], list[list[float]]]:
+        """Every chunk's id and stored vector, for exact search over a small collection."""
+        ids: list[str] = []
+        vectors: list[list[float]] = []
+        offset, page = 0, 5000
+        while True:
+            got = self.chunks.get(include=["embeddings"], limit=page, offset=offset)
+            ids.extend(got["ids"])
+            vectors.extend(got["embeddings"])
+            if len(got["ids"]) < page:
+                return ids, vectors
+            offset += page
+
     def add_chunks(self, ids: list[str], vectors: list[list[float]], texts: list[str], metadatas: list[dict]) -> None:
         batch = 1000
         try:

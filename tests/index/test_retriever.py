@@ -196,3 +196,36 @@ def test_a_configured_reranker_reorders_the_candidates(settings, indexed):
     b = reranked.search("leercirkel", k=5)
     assert [len(h.text) for h in b] == sorted(len(h.text) for h in b)
     assert [h.chunk_id for h in b] != [h.chunk_id for h in a]
+
+
+def test_chunk_matrix_ranks_by_cosine_with_ties_in_id_order():
+    from index.retriever import ChunkMatrix
+    import numpy as np
+
+    m = ChunkMatrix.of(["c", "a", "b"], [[2.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
+    assert m.ids == ["a", "b", "c"]
+    assert np.allclose(np.linalg.norm(m.vectors, axis=1), 1.0)
+    # "a" and "c" point the same way: equal similarity, so id order decides, in every process
+    assert [c for c, _ in m.top([5.0, 0.0], 3)] == ["a", "c", "b"]
+    assert m.top([5.0, 0.0], 3)[0][1] == pytest.approx(1.0)
+    assert [c for c, _ in m.top([1.0, 0.0], 3, mask=np.array([False, True, True]))] == ["c", "b"]
+    assert ChunkMatrix.of([], []).top([1.0, 0.0], 3) == []
+
+
+@pytest.mark.parametrize("limit", [20000, 0], ids=["exact", "hnsw"])
+def test_dense_search_exact_below_the_limit_and_hnsw_above(settings, indexed, limit):
+    retriever = HybridRetriever(settings, FusionWeights(use_lexical=False, exact_dense_limit=limit))
+    assert (retriever.chunk_matrix() is not None) == bool(limit)
+    query = "Welke afspraken maakten werkgevers over het aantal extra banen?"
+    hits = retriever.search(query, k=10)
+    sims = [h.dense_similarity for h in hits]
+    assert sims == sorted(sims, reverse=True) and len(hits) == 10
+    ids, vectors = retriever.store.chunk_vectors()
+    q = retriever.embed_query(query)
+    import numpy as np
+
+    best = max(float(np.dot(v, q) / np.linalg.norm(v) / np.linalg.norm(q)) for v in vectors)
+    if limit:  # exact: the true nearest chunk comes first, whatever the HNSW graph looks like
+        assert sims[0] == pytest.approx(best, abs=1e-5)
+    filtered = retriever.search(query, k=5, filters=SearchFilters(sector=["defensie"]))
+    assert filtered and all(h.metadata["sector"] == "defensie" for h in filtered)
