@@ -165,15 +165,17 @@ class ExtractiveAnswerer:
 
     # -- sector overview ------------------------------------------------------------------
     def sector_overview(self, q: Query, rows: list[SearchHit], query_vector, unit_vectors, periods: dict[str, str],
-                        results_only: bool) -> Composition:
+                        results_only: bool, results_too: bool = False) -> Composition:
+        """Per document what is new about the sector: activities and a result, only results (``results_only``),
+        or mostly results when the question asks for both (``results_too``)."""
         sector = q.sectors[0]
         name = self.sectors.name(sector) or sector
         by_doc: "OrderedDict[str, list[SearchHit]]" = OrderedDict()
         for h in rows:
             by_doc.setdefault(h.document_id, []).append(h)
         citer = Citer()
-        title = "Resultaten" if results_only else "Wat de sector deed"
-        parts = [f"{title} voor de sector {name}, per document:"]
+        parts = [f"Resultaten van de sector {name}, per document:" if results_only
+                 else f"Wat de sector {name} deed, per document:"]
         used: list[Unit] = []
         earlier: list[Unit] = []
         for doc_id, hits in by_doc.items():
@@ -183,7 +185,8 @@ class ExtractiveAnswerer:
             new = [u for u in units if not any(is_repeat(u, e) for e in earlier)]
             folded = len(units) - len(new)
             earlier.extend(units)
-            wanted = [("gevolgen", 3)] if results_only else [("activiteiten", 2), ("gevolgen", 1)]
+            wanted = ([("gevolgen", 3)] if results_only else [("activiteiten", 1), ("gevolgen", 2)] if results_too
+                      else [("activiteiten", 2), ("gevolgen", 1)])
             picked: list[Unit] = []
             for role, limit in wanted:
                 pool = [u for u in new if (u.role == "gevolgen") == (role == "gevolgen")]

@@ -306,7 +306,8 @@ class Vraagbaak:
             if rows:
                 vectors = self.retriever.unit_vectors([h.chunk_id for h in rows])
                 results_only = q.has("results") and not q.has("overview")
-                got = self.answerer.sector_overview(q, rows, self._query_vector(q), vectors, self._periods, results_only)
+                got = self.answerer.sector_overview(q, rows, self._query_vector(q), vectors, self._periods, results_only,
+                                                    results_too=q.has("results"))
                 if got.text:
                     return got
         if shape == "knelpunten":

@@ -45,6 +45,7 @@ class FusionWeights:
     rrf_k: int = 60
     dense: float = 1.0
     lexical: float = 1.0
+    unit_dense: float = 0.0  # a third ranking: chunks by their best unit's (sentence's) similarity
     expansion: float = 0.4  # weight of thesaurus / typo-repair terms against the question's own words
     candidates: int = 40
     # up to this many chunks the dense step compares the query with every stored vector: exact, and the same

@@ -109,6 +109,33 @@ class ChunkMatrix:
         return [(self.ids[i], float(sims[i])) for i in idx]
 
 
+class UnitMatrix:
+    """Every evidence unit's (sentence or bullet) unit-length vector with the chunk it belongs to: a chunk scores
+    by its best unit, so one sentence that says exactly what is asked is not averaged away by the rest."""
+
+    def __init__(self, units: dict[str, list[tuple[int, int, list[float]]]]):
+        self.chunk_ids = sorted(c for c, rows in units.items() if rows)
+        owner = [i for i, c in enumerate(self.chunk_ids) for _ in units[c]]
+        self.owner = np.asarray(owner, dtype=np.int64)
+        vectors = [v for c in self.chunk_ids for _, _, v in units[c]]
+        m = np.asarray(vectors, dtype=np.float32) if vectors else np.zeros((0, 0), dtype=np.float32)
+        self.vectors = m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12) if vectors else m
+
+    def top(self, vector: list[float], n: int, accept: Callable[[str], bool] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, similarity of its best unit), best first; equal similarities in id order."""
+        if not len(self.owner):
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        sims = self.vectors @ (q / max(float(np.linalg.norm(q)), 1e-12))
+        best = np.full(len(self.chunk_ids), -np.inf, dtype=np.float32)
+        np.maximum.at(best, self.owner, sims)
+        idx = np.array([i for i, c in enumerate(self.chunk_ids) if accept is None or accept(c)], dtype=np.int64)
+        if not len(idx):
+            return []
+        idx = idx[np.lexsort((idx, -best[idx]))][:n]
+        return [(self.chunk_ids[i], float(best[i])) for i in idx]
+
+
 class DenseRetriever:
     """Dense candidates: exact over a ``ChunkMatrix`` when one is given, else Chroma's approximate HNSW."""
 
@@ -200,6 +227,7 @@ class HybridRetriever:
         self._texts: dict[str, str] = {}
         self._units: dict[str, list[tuple[int, int, list[float]]]] | None = None
         self._matrix: ChunkMatrix | None = None
+        self._unit_matrix: UnitMatrix | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
         self._embeddings = None
@@ -244,6 +272,7 @@ class HybridRetriever:
             self._texts = {cid: t for cid, t, ok in zip(ids, texts, keep) if ok}
             self._units = None
             self._matrix = None
+            self._unit_matrix = None
             self._lexical = lex
 
     @property
@@ -288,6 +317,13 @@ class HybridRetriever:
                 self._matrix = ChunkMatrix.of([ids[i] for i in keep], [vectors[i] for i in keep])
         return self._matrix
 
+    def unit_matrix(self) -> UnitMatrix:
+        self.refresh()
+        if self._unit_matrix is None:
+            vectors = self.unit_vectors(list(self._meta))
+            self._unit_matrix = UnitMatrix(vectors)
+        return self._unit_matrix
+
     @lru_cache(maxsize=512)
     def _embed_query_cached(self, text: str) -> tuple[float, ...]:
         return tuple(self.embeddings.embed_query(text))
@@ -307,10 +343,19 @@ class HybridRetriever:
                                    self._meta).run(query, filters, n)
         if w.use_lexical and self._lexical is not None:
             lexical = LexicalRetriever(self._lexical, self._meta, w.expansion).run(query, filters, n, list(extra_terms))
-        fused = self.fusion.run([([c for c, _ in dense], w.dense), ([c for c, _ in lexical], w.lexical)])
+        rankings = [([c for c, _ in dense], w.dense), ([c for c, _ in lexical], w.lexical)]
+        if w.use_dense and w.unit_dense and self._meta:
+            meta = self._meta
+            best_units = self.unit_matrix().top(self.embed_query(query), n,
+                                                lambda c: c in meta and filters.accepts(meta[c]))
+            rankings.append(([c for c, _ in best_units], w.unit_dense))
+        fused = self.fusion.run(rankings)
         if boost is not None:
+            # in units of a top vote of the dense and lexical rankings together: a third ranking adds votes, and
+            # the boost keeps its strength against them
+            scale = sum(weight for _, weight in rankings) / max(w.dense + w.lexical, 1e-9)
             for cid in fused:
-                fused[cid] += boost(self._meta.get(cid, {}), self._texts.get(cid, "")) * self.fusion.top_vote
+                fused[cid] += boost(self._meta.get(cid, {}), self._texts.get(cid, "")) * self.fusion.top_vote * scale
         dense_at = {c: (r, s) for r, (c, s) in enumerate(dense, 1)}
         lex_at = {c: (r, s) for r, (c, s) in enumerate(lexical, 1)}
         ranked = sorted(fused, key=lambda c: (-fused[c], c))

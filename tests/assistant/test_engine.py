@@ -136,6 +136,19 @@ def test_a_results_question_gets_results_only(engine):
     assert all(c.section.rstrip().endswith("Gevolgen") for c in a.citations), [c.section for c in a.citations]
 
 
+def test_overview_heading_names_the_sector_once(engine):
+    a = engine.ask("Wat heeft de sector Provincies gedaan?")
+    assert a.answer.split("\n")[0] == "Wat de sector Provincies deed, per document:"
+
+
+def test_activities_and_their_results_get_mostly_results(engine):
+    """Asked for both ("welke gevolgen hadden de activiteiten"), each document shows more results than activities."""
+    a = engine.ask("Welke gevolgen hadden de activiteiten bij de waterschappen?")
+    assert a.intent == "sectoroverzicht"
+    results = [c for c in a.citations if c.section.rstrip().endswith("Gevolgen")]
+    assert len(results) >= 2 and len(results) > len(a.citations) - len(results), [c.section for c in a.citations]
+
+
 def test_every_sector_overview_cites_that_sector_and_shows_no_heading(engine):
     for sec in engine.vocab.sectors:
         if sec.id == "vso":

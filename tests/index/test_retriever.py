@@ -229,3 +229,34 @@ def test_dense_search_exact_below_the_limit_and_hnsw_above(settings, indexed, li
         assert sims[0] == pytest.approx(best, abs=1e-5)
     filtered = retriever.search(query, k=5, filters=SearchFilters(sector=["defensie"]))
     assert filtered and all(h.metadata["sector"] == "defensie" for h in filtered)
+
+
+def test_unit_matrix_scores_a_chunk_by_its_best_unit():
+    from index.retriever import UnitMatrix
+
+    units = {"long": [(0, 5, [0.0, 1.0]), (6, 9, [1.0, 0.0])],  # one sentence says exactly what is asked
+             "even": [(0, 5, [0.7, 0.7])], "empty": []}
+    m = UnitMatrix(units)
+    assert m.chunk_ids == ["even", "long"]
+    got = m.top([1.0, 0.0], 5)
+    assert [c for c, _ in got] == ["long", "even"] and got[0][1] == pytest.approx(1.0)
+    assert [c for c, _ in m.top([1.0, 0.0], 5, accept=lambda c: c != "long")] == ["even"]
+    assert UnitMatrix({}).top([1.0, 0.0], 5) == []
+
+
+def test_the_unit_ranking_joins_the_fusion_and_a_boost_keeps_its_strength(settings, indexed):
+    query = "Welke afspraken maakten werkgevers over het aantal extra banen?"
+    two = HybridRetriever(settings, FusionWeights(unit_dense=0.0)).search(query, k=10)
+    three = HybridRetriever(settings, FusionWeights(unit_dense=0.5)).search(query, k=10)
+    assert [h.chunk_id for h in two] != [h.chunk_id for h in three]
+    assert max(h.score for h in three) > max(h.score for h in two)  # a third ranking adds votes
+    boosted = HybridRetriever(settings, FusionWeights(unit_dense=0.5)).search(
+        query, k=10, boost=lambda meta, text: 1.0 if meta.get("sector") == "defensie" else 0.0)
+    weights = FusionWeights(unit_dense=0.5)
+    for h in boosted:
+        if h.metadata.get("sector") == "defensie":
+            base = next((x.score for x in three if x.chunk_id == h.chunk_id), None)
+            if base is not None:  # one top vote of dense and lexical together, scaled to the three rankings
+                assert h.score - base == pytest.approx(
+                    (weights.dense + weights.lexical + weights.unit_dense) / (weights.dense + weights.lexical)
+                    / (weights.rrf_k + 1))
