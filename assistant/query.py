@@ -145,7 +145,6 @@ class QueryUnderstanding:
             known.setdefault(w, 1)
         self.repairer = TypoRepair(known, protected=thesaurus_words | cue_words | set(DUTCH_STOPWORDS))
         self.alias_words = alias_words
-        self.vocabulary = vocabulary  # the corpus's words
         self.question_words = cue_words | set(DUTCH_STOPWORDS)
 
     def run(self, text: str) -> Query:
@@ -181,8 +180,7 @@ class QueryUnderstanding:
             entities=self.entities(text, english), expansions=expansions, intents=intents,
             count_noun=count.group(1).lower() if count else None, repairs=repairs, english=english,
             content=list(dict.fromkeys(self.analyzer.tokens(content_text))), parts=self.parts(content_text),
-            facet=self.facet(content_text),
-            outside=self.sectors.find_outside(search_text, known=lambda w: w in self.vocabulary))
+            facet=self.facet(content_text), outside=self.sectors.find_outside(search_text))
 
     def _asks_for(self, intent: str, text: str, head: int = 5) -> bool:
         """The cue is what the question word asks about ("wat verdient …", "welk maandsalaris …", "wat is het

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,13 +41,9 @@ def _claim(low: str, patterns: list[tuple[str, re.Pattern[str]]],
 
 
 class SectorVocabulary:
-    def __init__(self, sectors: list[Sector], outside: tuple[str, ...] = (), outside_heads: tuple[str, ...] = ()):
+    def __init__(self, sectors: list[Sector], outside: tuple[str, ...] = ()):
         self.sectors = sectors
         self._outside = [(name.lower(), word_pattern(name)) for name in sorted(outside, key=len, reverse=True)]
-        # a compound on a sector word ("supermarktbranche", "horecasector") names a sector of the economy too
-        self._compound = re.compile(rf"\b(([a-zà-ÿ]{{3,}}?)-?(?:{'|'.join(map(re.escape, outside_heads))}))\b") \
-            if outside_heads else None
-        self._alias_words = {w for s in sectors for a in (*s.aliases, s.name) for w in re.findall(r"[a-zà-ÿ]+", a.lower())}
         self.by_id = {s.id: s for s in sectors}
         pairs = [(alias.lower(), s.id) for s in sectors for alias in (*s.aliases, s.name)]
         # Longest alias first so "universitair medische centra" wins over shorter overlaps.
@@ -61,7 +56,7 @@ class SectorVocabulary:
         return cls([
             Sector(s["id"], s["name"], s["group"], tuple(s["aliases"]), tuple(s.get("organisations", [])))
             for s in raw["sectors"]
-        ], tuple(raw.get("outside", [])), tuple(raw.get("outside_heads", [])))
+        ], tuple(raw.get("outside", [])))
 
     def name(self, sector_id: str | None) -> str | None:
         return self.by_id[sector_id].name if sector_id in self.by_id else None
@@ -71,22 +66,12 @@ class SectorVocabulary:
         found = _claim(text.lower(), [(sid, pattern) for _alias, sid, pattern in self._patterns], [])
         return list(dict.fromkeys(sid for _pos, sid in sorted(found)))
 
-    def find_outside(self, text: str, known: Callable[[str], bool] = lambda _word: True) -> list[str]:
+    def find_outside(self, text: str) -> list[str]:
         """The sectors outside government and education that ``text`` names, longest name first; a name inside one of
-        ours ("academische ziekenhuizen" is the umc's) does not count. A compound on a sector word counts when
-        ``known`` says the documents do not use it ("supermarktbranche"; not "onderwijssector")."""
+        ours ("academische ziekenhuizen" is the umc's) does not count."""
         low = text.lower()
         ours = [(m.start(), m.end()) for _a, _sid, pattern in self._patterns for m in pattern.finditer(low)]
-        found = [name for _pos, name in _claim(low, self._outside, ours)]
-        if self._compound is not None:
-            found += [m.group(1) for m in self._compound.finditer(low)
-                      if not any(known(m.group(1) + ending) for ending in ("", "en", "s")) and not self._ours(m.group(2))
-                      and not any(a <= m.start() < b for a, b in ours)]
-        return list(dict.fromkeys(found))
-
-    def _ours(self, modifier: str) -> bool:
-        """The first part of a compound names one of our sectors ("politie" in "politiesector", "rijks")."""
-        return any(m in self._alias_words for m in (modifier, modifier.rstrip("s"), modifier.rstrip("s-")))
+        return list(dict.fromkeys(name for _pos, name in _claim(low, self._outside, ours)))
 
     def find(self, text: str) -> str | None:
         hits = self.find_all(text)
