@@ -300,29 +300,40 @@ class HybridRetriever:
     def unit_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[int, int, list[float]]]]:
         """Vectors of the units of these chunks; all of them are read once per index generation."""
         self.refresh()
-        if self._units is None:
-            with self._lock:
-                self._units = self.store.unit_vectors()
-        return {c: self._units.get(c, []) for c in chunk_ids}
+        units = self._units
+        if units is None:
+            with self._lock:  # checked again inside: another thread may have read them meanwhile
+                units = self._units
+                if units is None:
+                    units = self._units = self.store.unit_vectors()
+        return {c: units.get(c, []) for c in chunk_ids}
 
     def chunk_matrix(self) -> ChunkMatrix | None:
         """The chunk vectors for exact dense search, read once per index generation; None above the limit."""
         self.refresh()
-        if len(self._meta) > self.weights.exact_dense_limit:
+        meta = self._meta
+        if len(meta) > self.weights.exact_dense_limit:
             return None
-        if self._matrix is None:
-            with self._lock:
-                ids, vectors = self.store.chunk_vectors()
-                keep = [i for i, cid in enumerate(ids) if cid in self._meta]
-                self._matrix = ChunkMatrix.of([ids[i] for i in keep], [vectors[i] for i in keep])
-        return self._matrix
+        matrix = self._matrix
+        if matrix is None:
+            with self._lock:  # one reader per generation; the local is returned, never a reset attribute
+                matrix = self._matrix
+                if matrix is None:
+                    ids, vectors = self.store.chunk_vectors()
+                    keep = [i for i, cid in enumerate(ids) if cid in meta]
+                    matrix = self._matrix = ChunkMatrix.of([ids[i] for i in keep], [vectors[i] for i in keep])
+        return matrix
 
     def unit_matrix(self) -> UnitMatrix:
         self.refresh()
-        if self._unit_matrix is None:
+        matrix = self._unit_matrix
+        if matrix is None:
             vectors = self.unit_vectors(list(self._meta))
-            self._unit_matrix = UnitMatrix(vectors)
-        return self._unit_matrix
+            with self._lock:
+                matrix = self._unit_matrix
+                if matrix is None:
+                    matrix = self._unit_matrix = UnitMatrix(vectors)
+        return matrix
 
     @lru_cache(maxsize=512)
     def _embed_query_cached(self, text: str) -> tuple[float, ...]:
@@ -348,7 +359,8 @@ class HybridRetriever:
             meta = self._meta
             best_units = self.unit_matrix().top(self.embed_query(query), n,
                                                 lambda c: c in meta and filters.accepts(meta[c]))
-            rankings.append(([c for c, _ in best_units], w.unit_dense))
+            if best_units:
+                rankings.append(([c for c, _ in best_units], w.unit_dense))
         fused = self.fusion.run(rankings)
         if boost is not None:
             # in units of a top vote of the dense and lexical rankings together: a third ranking adds votes, and
