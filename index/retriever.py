@@ -83,6 +83,24 @@ class SearchHit:
         return self.metadata.get("sector") or None
 
 
+def _unit_rows(vectors: list[list[float]]) -> np.ndarray:
+    """The vectors as float32 rows of length 1 (cosine becomes a dot product)."""
+    if not vectors:
+        return np.zeros((0, 0), dtype=np.float32)
+    m = np.asarray(vectors, dtype=np.float32)
+    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+
+
+def _cosines(rows: np.ndarray, vector: list[float]) -> np.ndarray:
+    return rows @ _unit_rows([vector])[0]
+
+
+def _best_first(ids: list[str], scores: np.ndarray, idx: np.ndarray, n: int) -> list[tuple[str, float]]:
+    """The ``n`` best of the positions ``idx``; equal scores in position (id) order, in every process."""
+    idx = idx[np.lexsort((idx, -scores[idx]))][:n]
+    return [(ids[i], float(scores[i])) for i in idx]
+
+
 @dataclass
 class ChunkMatrix:
     """Every chunk's unit-length vector, in id order, for exact cosine search."""
@@ -93,20 +111,14 @@ class ChunkMatrix:
     @classmethod
     def of(cls, ids: list[str], vectors: list[list[float]]) -> "ChunkMatrix":
         order = sorted(range(len(ids)), key=lambda i: ids[i])
-        if not order:
-            return cls([], np.zeros((0, 0), dtype=np.float32))
-        m = np.asarray([vectors[i] for i in order], dtype=np.float32)
-        return cls([ids[i] for i in order], m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12))
+        return cls([ids[i] for i in order], _unit_rows([vectors[i] for i in order]))
 
     def top(self, vector: list[float], n: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first; equal similarities in id order."""
         if not self.ids:
             return []
-        q = np.asarray(vector, dtype=np.float32)
-        sims = self.vectors @ (q / max(float(np.linalg.norm(q)), 1e-12))
         idx = np.arange(len(self.ids)) if mask is None else np.nonzero(mask)[0]
-        idx = idx[np.lexsort((idx, -sims[idx]))][:n]
-        return [(self.ids[i], float(sims[i])) for i in idx]
+        return _best_first(self.ids, _cosines(self.vectors, vector), idx, n)
 
 
 class UnitMatrix:
@@ -115,25 +127,17 @@ class UnitMatrix:
 
     def __init__(self, units: dict[str, list[tuple[int, int, list[float]]]]):
         self.chunk_ids = sorted(c for c, rows in units.items() if rows)
-        owner = [i for i, c in enumerate(self.chunk_ids) for _ in units[c]]
-        self.owner = np.asarray(owner, dtype=np.int64)
-        vectors = [v for c in self.chunk_ids for _, _, v in units[c]]
-        m = np.asarray(vectors, dtype=np.float32) if vectors else np.zeros((0, 0), dtype=np.float32)
-        self.vectors = m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12) if vectors else m
+        self.owner = np.asarray([i for i, c in enumerate(self.chunk_ids) for _ in units[c]], dtype=np.int64)
+        self.vectors = _unit_rows([v for c in self.chunk_ids for _, _, v in units[c]])
 
     def top(self, vector: list[float], n: int, accept: Callable[[str], bool] | None = None) -> list[tuple[str, float]]:
         """(chunk id, similarity of its best unit), best first; equal similarities in id order."""
         if not len(self.owner):
             return []
-        q = np.asarray(vector, dtype=np.float32)
-        sims = self.vectors @ (q / max(float(np.linalg.norm(q)), 1e-12))
         best = np.full(len(self.chunk_ids), -np.inf, dtype=np.float32)
-        np.maximum.at(best, self.owner, sims)
+        np.maximum.at(best, self.owner, _cosines(self.vectors, vector))
         idx = np.array([i for i, c in enumerate(self.chunk_ids) if accept is None or accept(c)], dtype=np.int64)
-        if not len(idx):
-            return []
-        idx = idx[np.lexsort((idx, -best[idx]))][:n]
-        return [(self.chunk_ids[i], float(best[i])) for i in idx]
+        return _best_first(self.chunk_ids, best, idx, n) if len(idx) else []
 
 
 class DenseRetriever:
