@@ -43,7 +43,11 @@ UNIT_FEATURES = ("dense", "dense_gap", "coverage", "coverage_rel", "chunk_score"
                  "neighbour", "previous", "next", "section", "expansion", "number_q", "count_match",
                  "date_q", "percent_q", "money_q", "sector_match", "sector_conflict", "mention_match", "year_match",
                  "year_conflict", "entity_match", "role_results", "role_knelpunt", "solution", "cause", "list_intro",
-                 "define", "bullet", "short", "length", "concrete")
+                 "define", "bullet", "short", "length", "concrete", "opening")
+# the first characters of a document: its letterhead, addressing and what the document is ("Datum: …", "In dit memo
+# een overzicht van …"); they say what a document is rather than what it reports, and they share the words a
+# question uses to name the document
+OPENING_CHARS = 600
 
 
 @dataclass
@@ -194,6 +198,7 @@ class EvidenceScorer:
                 # names and figures: a sentence that says what was done ("zes jobcarvers opgeleid") rather than
                 # that something was done
                 "concrete": min(1.0, len(_CONCRETE.findall(u.text[1:])) / 3),
+                "opening": float(u.start < OPENING_CHARS),
             }
             u.features = f
             u.score = self.model.probability(f)

@@ -136,7 +136,8 @@ class UnitMatrix:
             return []
         best = np.full(len(self.chunk_ids), -np.inf, dtype=np.float32)
         np.maximum.at(best, self.owner, _cosines(self.vectors, vector))
-        idx = np.array([i for i, c in enumerate(self.chunk_ids) if accept is None or accept(c)], dtype=np.int64)
+        idx = np.arange(len(self.chunk_ids)) if accept is None else \
+            np.array([i for i, c in enumerate(self.chunk_ids) if accept(c)], dtype=np.int64)
         return _best_first(self.chunk_ids, best, idx, n) if len(idx) else []
 
 
@@ -328,8 +329,11 @@ class HybridRetriever:
                     matrix = self._matrix = ChunkMatrix.of([ids[i] for i in keep], [vectors[i] for i in keep])
         return matrix
 
-    def unit_matrix(self) -> UnitMatrix:
+    def unit_matrix(self) -> UnitMatrix | None:
+        """The unit vectors by chunk, for the third ranking; like exact dense search, None above the limit."""
         self.refresh()
+        if len(self._meta) > self.weights.exact_dense_limit:
+            return None
         matrix = self._unit_matrix
         if matrix is None:
             vectors = self.unit_vectors(list(self._meta))
@@ -359,10 +363,11 @@ class HybridRetriever:
         if w.use_lexical and self._lexical is not None:
             lexical = LexicalRetriever(self._lexical, self._meta, w.expansion).run(query, filters, n, list(extra_terms))
         rankings = [([c for c, _ in dense], w.dense), ([c for c, _ in lexical], w.lexical)]
-        if w.use_dense and w.unit_dense and self._meta:
+        units = self.unit_matrix() if w.use_dense and w.unit_dense and self._meta else None
+        if units is not None:
             meta = self._meta
-            best_units = self.unit_matrix().top(self.embed_query(query), n,
-                                                lambda c: c in meta and filters.accepts(meta[c]))
+            best_units = units.top(self.embed_query(query), n,
+                                   None if filters.is_empty() else lambda c: c in meta and filters.accepts(meta[c]))
             if best_units:
                 rankings.append(([c for c, _ in best_units], w.unit_dense))
         fused = self.fusion.run(rankings)

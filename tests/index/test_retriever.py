@@ -272,3 +272,16 @@ def test_the_unit_ranking_joins_the_fusion_and_a_boost_keeps_its_strength(settin
                     (weights.dense + weights.lexical + weights.unit_dense) / (weights.dense + weights.lexical)
                     / (weights.rrf_k + 1))
     assert compared
+
+
+def test_the_unit_ranking_is_left_out_above_the_exact_limit(settings, indexed):
+    """Like exact dense search, the unit ranking scans every vector: a collection over the limit ranks by two."""
+    query = "Welke afspraken maakten werkgevers over het aantal extra banen?"
+    over = HybridRetriever(settings, FusionWeights(unit_dense=0.5, exact_dense_limit=0))
+    assert over.unit_matrix() is None
+    two = HybridRetriever(settings, FusionWeights(unit_dense=0.0, exact_dense_limit=0)).search(query, k=10)
+    assert [h.chunk_id for h in over.search(query, k=10)] == [h.chunk_id for h in two]
+    below = HybridRetriever(settings, FusionWeights(unit_dense=0.5))
+    assert below.unit_matrix() is not None
+    filtered = below.search(query, k=5, filters=SearchFilters(sector=["defensie"]))
+    assert filtered and all(h.metadata["sector"] == "defensie" for h in filtered)
