@@ -27,7 +27,8 @@ def topical_words(specific: set[str], months: set[str]) -> set[str]:
 
 
 def shape_features(q: Query, units: list[Unit], topical: set[str], scorer: EvidenceScorer) -> dict[str, float]:
-    best = set().union(*(u.tokens for u in units[:3])) if units else set()
+    top = max((u.score for u in units), default=0.0) or 1.0
+    topics = sorted(topical)
     weight = sum(scorer.idf(t) for t in topical) / scorer.idf_max
     return {
         "overview_cue": float(q.has("overview")),
@@ -38,8 +39,10 @@ def shape_features(q: Query, units: list[Unit], topical: set[str], scorer: Evide
         "compare": float(q.has("compare")),
         "topical": float(min(len(topical), 5)),
         "topical_weight": min(weight, 5.0),
-        # the subject words stand in one of the best sentences: a specific question with a specific answer
-        "topical_in_best": scorer.coverage(best, sorted(topical)) if topical else 0.0,
+        # the subject words stand in a sentence that scores near the best: a specific question with a specific
+        # answer. Graded by that sentence's score, so a third-best sentence counts nearly as much as the best.
+        "topical_in_best": max((scorer.coverage(u.tokens, topics) * u.score / top for u in units[:8]), default=0.0)
+        if topical else 0.0,
         "year": float(bool(q.years)),
         "english": float(q.english),
     }
