@@ -85,7 +85,7 @@ class Vraagbaak:
                 self.understanding = QueryUnderstanding(self.vocab, self.thesaurus, self.cues, lex.analyzer, vocabulary,
                                                         use_thesaurus=self.settings.use_thesaurus)
                 self.scorer = EvidenceScorer(lex.analyzer, lex.df, len(lex.ids), self.vocab, self.cues,
-                                             self.weights.check("unit", UNIT_FEATURES))
+                                             self.weights.check("unit", UNIT_FEATURES), self.retriever.document_chars())
                 self.answerer = ExtractiveAnswerer(self.vocab, self.scorer, self.settings.max_answer_sentences,
                                                    self.settings.answer_word_budget,
                                                    doc_text=self._doc_text)

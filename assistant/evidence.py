@@ -44,10 +44,12 @@ UNIT_FEATURES = ("dense", "dense_gap", "coverage", "coverage_rel", "chunk_score"
                  "date_q", "percent_q", "money_q", "sector_match", "sector_conflict", "mention_match", "year_match",
                  "year_conflict", "entity_match", "role_results", "role_knelpunt", "solution", "cause", "list_intro",
                  "define", "bullet", "short", "length", "concrete", "opening")
-# the first characters of a document: its letterhead, addressing and what the document is ("Datum: …", "In dit memo
-# een overzicht van …"); they say what a document is rather than what it reports, and they share the words a
-# question uses to name the document
+# the first characters of a document long enough to have a letterhead apart from its content: its date, sender,
+# addressee and what the document is. They share the words a question uses to name the document, but answer only a
+# question that asks who or when, so for such a question the feature is off; a short document (an upload of a page
+# or two) has no such opening.
 OPENING_CHARS = 600
+LONG_DOCUMENT_CHARS = 5 * OPENING_CHARS
 
 
 @dataclass
@@ -128,7 +130,7 @@ class EvidenceScorer:
     """Features of (question, unit) and the fitted linear model over them."""
 
     def __init__(self, analyzer: DutchAnalyzer, df: dict[str, int], n_docs: int, sectors: SectorVocabulary,
-                 cues: IntentCues, model: LinearModel):
+                 cues: IntentCues, model: LinearModel, document_chars: dict[str, int] | None = None):
         self.analyzer = analyzer
         self.df = df
         self.n = max(n_docs, 1)
@@ -136,6 +138,7 @@ class EvidenceScorer:
         self.sectors = sectors
         self.cues = cues
         self.model = model
+        self.document_chars = document_chars or {}  # each document's length, for the "opening" feature
 
     def idf(self, token: str) -> float:
         d = self.df.get(token, 0)
@@ -158,6 +161,7 @@ class EvidenceScorer:
         dense = [float(u.vector @ query_vector) if u.vector is not None and query_vector is not None
                  else float(u.hit.dense_similarity or 0.0) for u in units]
         years = set(q.years)
+        asks_sender_or_date = q.has("who") or q.has("when")
         for u in units:
             u.coverage = self.coverage(u.tokens, q.content)
         context = _Context(units, dense, self)
@@ -198,7 +202,8 @@ class EvidenceScorer:
                 # names and figures: a sentence that says what was done ("zes jobcarvers opgeleid") rather than
                 # that something was done
                 "concrete": min(1.0, len(_CONCRETE.findall(u.text[1:])) / 3),
-                "opening": float(u.start < OPENING_CHARS),
+                "opening": float(u.start < OPENING_CHARS and not asks_sender_or_date
+                                 and self.document_chars.get(u.document_id, 0) >= LONG_DOCUMENT_CHARS),
             }
             u.features = f
             u.score = self.model.probability(f)

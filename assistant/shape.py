@@ -40,7 +40,8 @@ def shape_features(q: Query, units: list[Unit], topical: set[str], scorer: Evide
         "topical": float(min(len(topical), 5)),
         "topical_weight": min(weight, 5.0),
         # the subject words stand in a sentence that scores near the best: a specific question with a specific
-        # answer. Graded by that sentence's score, so a third-best sentence counts nearly as much as the best.
+        # answer. Per sentence, weighted by its score relative to the best (words split over two sentences count
+        # partly), so a close runner-up counts about as much as the best one.
         "topical_in_best": max((scorer.coverage(u.tokens, topics) * u.score / top for u in units[:8]), default=0.0)
         if topical else 0.0,
         "year": float(bool(q.years)),

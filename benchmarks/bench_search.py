@@ -45,7 +45,7 @@ def bundled() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-search-"))
     s = Settings(var_dir=tmp / "var", embedding_cache_dir=PROJECT_ROOT / "var" / "cache")
     Indexer(s).ingest()
-    r = HybridRetriever(s)
+    r = HybridRetriever(s, s.fusion_weights())
     p50, p95 = measure(r)
     print(f"bundled corpus ({r.chunk_count()} chunks): search p50 {p50:.1f} ms, p95 {p95:.1f} ms (warm)")
 
@@ -86,7 +86,7 @@ def synthetic(n: int) -> None:
     load_s = time.perf_counter() - t0
     rss0 = rss_mb()
     t1 = time.perf_counter()
-    r = HybridRetriever(s, store=store)
+    r = HybridRetriever(s, s.fusion_weights(), store=store)
     r.refresh(force=True)
     build_s = time.perf_counter() - t1
     p50, p95 = measure(r, rounds=5)

@@ -313,6 +313,15 @@ class HybridRetriever:
                     units = self._units = self.store.unit_vectors()
         return {c: units.get(c, []) for c in chunk_ids}
 
+    def document_chars(self) -> dict[str, int]:
+        """Each document's length in characters, as far as its answerable chunks reach."""
+        self.refresh()
+        ends: dict[str, int] = {}
+        for m in self._meta.values():
+            doc = m.get("document_id", "")
+            ends[doc] = max(ends.get(doc, 0), int(m.get("end", 0)))
+        return ends
+
     def chunk_matrix(self) -> ChunkMatrix | None:
         """The chunk vectors for exact dense search, read once per index generation; None above the limit."""
         self.refresh()
@@ -321,26 +330,26 @@ class HybridRetriever:
             return None
         matrix = self._matrix
         if matrix is None:
-            with self._lock:  # one reader per generation; the local is returned, never a reset attribute
-                matrix = self._matrix
-                if matrix is None:
-                    ids, vectors = self.store.chunk_vectors()
-                    keep = [i for i, cid in enumerate(ids) if cid in meta]
-                    matrix = self._matrix = ChunkMatrix.of([ids[i] for i in keep], [vectors[i] for i in keep])
+            ids, vectors = self.store.chunk_vectors()
+            keep = [i for i, cid in enumerate(ids) if cid in meta]
+            matrix = ChunkMatrix.of([ids[i] for i in keep], [vectors[i] for i in keep])
+            with self._lock:  # kept only for the generation it was built for; the local is returned either way
+                if self._meta is meta and self._matrix is None:
+                    self._matrix = matrix
         return matrix
 
     def unit_matrix(self) -> UnitMatrix | None:
         """The unit vectors by chunk, for the third ranking; like exact dense search, None above the limit."""
         self.refresh()
-        if len(self._meta) > self.weights.exact_dense_limit:
+        meta = self._meta
+        if len(meta) > self.weights.exact_dense_limit:
             return None
         matrix = self._unit_matrix
         if matrix is None:
-            vectors = self.unit_vectors(list(self._meta))
-            with self._lock:
-                matrix = self._unit_matrix
-                if matrix is None:
-                    matrix = self._unit_matrix = UnitMatrix(vectors)
+            matrix = UnitMatrix(self.unit_vectors(list(meta)))
+            with self._lock:  # kept only for the generation it was built for; the local is returned either way
+                if self._meta is meta and self._unit_matrix is None:
+                    self._unit_matrix = matrix
         return matrix
 
     @lru_cache(maxsize=512)

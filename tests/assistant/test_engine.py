@@ -445,3 +445,16 @@ def test_the_sentence_the_best_one_refers_back_to_is_kept(engine):
     a = engine.ask("Wat is het Borisproject?")
     assert "Borisproject" in a.answer and "stageplek" in a.answer, a.answer
     assert_citations_valid(engine, a)
+
+
+@pytest.mark.parametrize("question, stated", [
+    ("Aan wie is de voortgangsmemo van Hans Spigt gericht?", "staatssecretaris van SZW"),
+    ("Wanneer is de voortgangsmemo van de aanjager verstuurd?", "13 oktober 2016"),
+])
+def test_a_question_about_a_documents_sender_or_date_is_answered_from_its_letterhead(engine, question, stated):
+    """A document's opening lines say what it is rather than what it reports, and weigh less as evidence; not for a
+    question that asks who sent it or when."""
+    a = engine.ask(question)
+    assert not a.abstained, a.answer
+    assert stated in a.answer, a.answer
+    assert_citations_valid(engine, a)

@@ -282,6 +282,14 @@ def test_the_unit_ranking_is_left_out_above_the_exact_limit(settings, indexed):
     two = HybridRetriever(settings, FusionWeights(unit_dense=0.0, exact_dense_limit=0)).search(query, k=10)
     assert [h.chunk_id for h in over.search(query, k=10)] == [h.chunk_id for h in two]
     below = HybridRetriever(settings, FusionWeights(unit_dense=0.5))
-    assert below.unit_matrix() is not None
-    filtered = below.search(query, k=5, filters=SearchFilters(sector=["defensie"]))
-    assert filtered and all(h.metadata["sector"] == "defensie" for h in filtered)
+    units = below.unit_matrix()
+    assert units is not None
+    # the filter reaches the unit ranking itself: unfiltered, its top holds other sectors' chunks
+    vector = below.embed_query(query)
+    unfiltered = units.top(vector, 200)
+    assert any((below._meta[c].get("sector") or "") != "defensie" for c, _ in unfiltered[:20])
+    meta = below._meta
+    only = units.top(vector, 200, lambda c: (meta[c].get("sector") or "") == "defensie")
+    assert only and all(meta[c].get("sector") == "defensie" for c, _ in only)
+    filtered = below.search(query, k=200, filters=SearchFilters(sector=["defensie"]))
+    assert filtered and all(h.metadata.get("sector") == "defensie" for h in filtered)
