@@ -324,32 +324,30 @@ class HybridRetriever:
 
     def chunk_matrix(self) -> ChunkMatrix | None:
         """The chunk vectors for exact dense search, read once per index generation; None above the limit."""
-        self.refresh()
-        meta = self._meta
-        if len(meta) > self.weights.exact_dense_limit:
-            return None
-        matrix = self._matrix
-        if matrix is None:
+        def build(meta: dict[str, dict[str, Any]]) -> ChunkMatrix:
             ids, vectors = self.store.chunk_vectors()
             keep = [i for i, cid in enumerate(ids) if cid in meta]
-            matrix = ChunkMatrix.of([ids[i] for i in keep], [vectors[i] for i in keep])
-            with self._lock:  # kept only for the generation it was built for; the local is returned either way
-                if self._meta is meta and self._matrix is None:
-                    self._matrix = matrix
-        return matrix
+            return ChunkMatrix.of([ids[i] for i in keep], [vectors[i] for i in keep])
+
+        return self._scan_matrix("_matrix", build)
 
     def unit_matrix(self) -> UnitMatrix | None:
         """The unit vectors by chunk, for the third ranking; like exact dense search, None above the limit."""
+        return self._scan_matrix("_unit_matrix", lambda meta: UnitMatrix(self.unit_vectors(list(meta))))
+
+    def _scan_matrix(self, attr: str, build: Callable[[dict[str, dict[str, Any]]], Any]) -> Any:
+        """A matrix that a query scans whole, built once per index generation; None above the exact limit. It is
+        kept only for the generation it was built for, and the built one is returned either way."""
         self.refresh()
         meta = self._meta
         if len(meta) > self.weights.exact_dense_limit:
             return None
-        matrix = self._unit_matrix
+        matrix = getattr(self, attr)
         if matrix is None:
-            matrix = UnitMatrix(self.unit_vectors(list(meta)))
-            with self._lock:  # kept only for the generation it was built for; the local is returned either way
-                if self._meta is meta and self._unit_matrix is None:
-                    self._unit_matrix = matrix
+            matrix = build(meta)
+            with self._lock:
+                if self._meta is meta and getattr(self, attr) is None:
+                    setattr(self, attr, matrix)
         return matrix
 
     @lru_cache(maxsize=512)
