@@ -17,7 +17,7 @@ from index.retriever import SearchHit
 from ingest.sectors import word_pattern
 
 from .evidence import GENERIC_SHARE, EvidenceScorer, Unit, has_money
-from .query import YEAR, Query
+from .query import YEAR, Query, named_in
 from .weights import LinearModel
 
 ABSTAIN_FEATURES = ("best_unit", "best_dense", "dense_margin", "chunk_dense", "coverage_known", "unknown", "unknown_rare", "unknown_specific", "specific_missing", "year_missing", "year_unsupported",
@@ -109,7 +109,7 @@ class AbstentionPolicy:
             # the year may occur somewhere in the passages ("vanaf 2019 …") without the best sentences being about it
             "year_unsupported": float(bool(q.years) and not any(
                 y in u.text or _dated(u, [y]) for u in units[:3] for y in q.years)),
-            "entity_missing": (sum(1 for e in q.entities if e.lower() not in context) / len(q.entities))
+            "entity_missing": (sum(1 for e in q.entities if not named_in(e, context)) / len(q.entities))
             if q.entities else 0.0,
             "sector_missing": float(bool(q.sectors) and not (set(q.sectors) & sectors_seen)),
             "number_missing": float(bool(q.intents & {"count", "percent"}) and not any(
@@ -137,7 +137,8 @@ class AbstentionPolicy:
         names no year speaks for its document's date; an organisation named earlier in the passage is its subject."""
         if not (q.intents & {"count", "amount", "percent"}) or not (q.sectors or q.years or q.entities):
             return 0.0
-        figures = [u for u in units if u.features.get("number_q")]
+        # with a counted noun ("hoeveel banen"), only a figure of that noun is an answer
+        figures = [u for u in units if u.features.get("number_q") and (not q.count_noun or u.features.get("count_match"))]
         if not figures:
             return 0.0
         agrees = any((not q.sectors or u.features.get("sector_match") or u.features.get("mention_match"))
@@ -182,12 +183,13 @@ class AbstentionPolicy:
             out.append("dat cijfer voor " + ", ".join(asked))
         if f["year_missing"] or f.get("year_unsupported"):
             out.append("gegevens over " + ", ".join(q.years))
-        out.extend(f"'{e}'" for e in q.entities if e.lower() not in context)
+        out.extend(f"'{e}'" for e in q.entities if not named_in(e, context))
         out.extend(f"'{name}'" for name in _unmentioned(q.outside, context)[:1])
         understood = self._understood(q)
         rare = [w for w in re.findall(r"[A-Za-zà-ÿ-]{6,}", q.search_text) if self._unknown_word(w)
                 and not set(self.scorer.analyzer.tokens(w)) <= self.cue_words | understood]
-        out.extend(f"'{w}'" for w in rare[:1])
+        named = " ".join(q.entities).lower()
+        out.extend(f"'{w}'" for w in [w for w in rare if not word_pattern(w).search(named)][:1])  # not a name again
         return list(dict.fromkeys(out))  # a name can be both an entity and an unknown word
 
 
@@ -202,10 +204,10 @@ def _undated(u: Unit) -> bool:
 
 
 def _named_before(name: str, u: Unit) -> bool:
-    """The name occurs, as a word, in the unit's passage up to the end of the unit (its subject, named earlier)."""
+    """The name occurs, as words, in the unit's passage up to the end of the unit (its subject, named earlier)."""
     at = u.hit.text.find(u.text)
     upto = u.hit.text[:at + len(u.text)] if at >= 0 else u.hit.text
-    return bool(word_pattern(name).search(upto.lower()))
+    return named_in(name, upto.lower())
 
 
 def _dated(u: Unit, years: list[str], published: bool = True) -> bool:

@@ -192,7 +192,9 @@ class ExtractiveAnswerer:
                 pool = [u for u in new if (u.role == "gevolgen") == (role == "gevolgen")]
                 if role == "gevolgen":  # a result with a figure (a count, a share) says more than one without
                     pool.sort(key=lambda u: (not _FIGURE.search(u.text), -u.score))
-                picked.extend(pool[:limit])
+                # a point the document states twice (under two sectors' headings) is shown once
+                pool = [u for u in pool if not any(is_repeat(u, p) for p in picked)]
+                picked.extend(_distinct(pool)[:limit])
             if not picked and not folded:
                 continue
             meta = hits[0].metadata
@@ -262,3 +264,12 @@ def _cite(citations: list[Citation], row, quote: dict) -> int:
                               start=quote["start"] + offset, end=quote["start"] + offset + len(text),
                               alternates=list(row.also_in)))
     return n
+
+
+def _distinct(units: list[Unit]) -> list[Unit]:
+    """The units in order, without one that repeats an earlier one."""
+    out: list[Unit] = []
+    for u in units:
+        if not any(is_repeat(u, o) for o in out):
+            out.append(u)
+    return out

@@ -20,7 +20,7 @@ from ingest.chunker import normalise_for_search
 from ingest.sectors import SectorVocabulary
 from ingest.units import unit_spans
 
-from .query import FACETS, IntentCues, Query
+from .query import FACETS, IntentCues, Query, named_in
 from .weights import LinearModel
 
 # a figure: a number that is neither a year ("in 2017") nor a day of a month ("per 30 juni"), which a count,
@@ -102,11 +102,13 @@ def units_of(hit: SearchHit, rank: int, analyzer: DutchAnalyzer,
 
 
 def count_in(text: str, noun: str, vocabulary: set[str] | frozenset[str] = frozenset()) -> bool:
-    """Does the passage give a number of ``noun``? A compound also counts by its head ("garantiebanen" → "banen")."""
+    """Does the passage give a number of ``noun`` (in digits or words)? A compound also counts by its head
+    ("garantiebanen" → "banen")."""
     nouns = [noun] + [noun[i:] for i in range(3, len(noun) - 3) if noun[i:] in vocabulary]
     for n in nouns:
         stem = n[:max(4, len(n) - 2)]
-        if re.search(rf"\d[\d.,]*\s*(?:%|fte|\(fte\))?\s*(?:\w+\s+)?\w*{re.escape(stem)}", text, re.I):
+        if re.search(rf"(?:\d[\d.,]*|{_NUMBER_WORD.pattern})\s*(?:%|fte|\(fte\))?\s*(?:\w+\s+)?\w*{re.escape(stem)}",
+                     text, re.I):
             return True
     return False
 
@@ -187,7 +189,7 @@ class EvidenceScorer:
                                            for al in aliases.values() for a in al)),
                 "year_match": float(bool(years & u_years)),
                 "year_conflict": float(bool(years) and bool(u_years) and not (years & u_years)),
-                "entity_match": (sum(1 for e in q.entities if e.lower() in section) / len(q.entities))
+                "entity_match": (sum(1 for e in q.entities if named_in(e, section)) / len(q.entities))
                 if q.entities else 0.0,
                 "role_results": float(q.has("results") and u.role == "gevolgen"),
                 "role_knelpunt": float(q.has("knelpunt") and u.role in ("knelpunt", "oplossing")),

@@ -47,14 +47,15 @@ class FollowUpResolver:
         anaphora = self.cues.found("anaphora", question)
         shifted = self.cues.found("earlier", question) or self.cues.found("later", question)
         subject = bool(q.sectors or q.entities or q.years)
+        named = bool(q.sectors or q.entities)  # a year alone is when, not what: "en hoe zat dat eind 2016?"
         generic = self._generic_only(q, years_too=True)  # "en in 2015?" names a period, no subject
         if shifted or not q.content:
             return True
-        if continuation and (not subject or generic):
+        if continuation and (not named or generic):
             return True
         if not subject and generic:
             return True  # "wat was het resultaat": only what kind of answer, not about what
-        return anaphora and not subject  # "hoeveel banen leverde dat op": the similarity test confirms
+        return anaphora and not named  # "hoeveel banen leverde dat op": the similarity test confirms
 
     def _generic_only(self, q: Query, years_too: bool = False) -> bool:
         """No content word beyond intent cues ("wat was het resultaat", "en waarom", "what about them"). The cue
@@ -102,6 +103,9 @@ class FollowUpResolver:
             if len(years) == 1 and len(q.years) == 1:
                 return YEAR.sub(q.years[0], previous)
             return f"{_PERIOD.sub('', previous).rstrip(' ?')} in {' en '.join(q.years)}?"
+        if q.years and not q.sectors and len(q.years) == 1 and len(set(YEAR.findall(previous))) == 1:
+            # "En hoe zat dat eind 2015?": the new question, about the earlier subject in its year
+            return f"{question.rstrip('?')}: {YEAR.sub(q.years[0], previous)}"
         if q.sectors and prev.sectors and q.intents and self._generic_only(prev) and not prev.years:
             # "En wat doen de waterschappen?" after "Wat deed de VNG?": a question of its own once the "en" is dropped
             return self._without_opening(question)

@@ -17,7 +17,7 @@ from wordfreq import zipf_frequency
 
 from index.analysis import DUTCH_STOPWORDS, DutchAnalyzer, raw_tokens
 from index.thesaurus import Thesaurus
-from ingest.sectors import SectorVocabulary
+from ingest.sectors import SectorVocabulary, word_pattern
 
 from .language import is_english
 
@@ -158,7 +158,7 @@ class QueryUnderstanding:
         search_text = text
         for wrong, right in repairs.items():
             search_text = re.sub(rf"(?<![\w]){re.escape(wrong)}(?![\w])", right, search_text)
-        sectors = self.sectors.find_all(search_text)
+        sectors = self.sectors.find_all(search_text, compounds=True)
         expansions = self.thesaurus.expand(search_text) if self.use_thesaurus else []
         if self.use_thesaurus:
             # a sector named one way (an alias, English) reaches the lexical index under its other names too
@@ -222,12 +222,34 @@ class QueryUnderstanding:
     def entities(self, text: str, english: bool = False) -> list[str]:
         """Capitalised words after the first that name no sector: people, organisations, places. A compound with a
         hyphen names its capitalised part ("VNG-projectleider" names the VNG); in an English question an everyday
-        English word ("the Interior minister") is no name."""
-        words = [_named_part(w) for w in re.findall(r"[\w'’-]+", text)]
-        return [w for i, w in enumerate(words) if i > 0 and w[:1].isupper() and len(w) > 2 and not w.isupper()
-                and not (english and zipf_frequency(w.lower(), "en") >= EVERYDAY_ENGLISH_ZIPF)
-                and not w[:1].isdigit() and w.lower() not in self.alias_words and not self.sectors.find_all(w)
-                and w.lower() not in self.question_words]  # "Hoeveel" opening a joined earlier question
+        English word ("the Interior minister") is no name. Neighbouring names, joined by nothing but a particle, are
+        one name ("Tamara van Ark", "Sociale Verzekeringsbank")."""
+        matches = list(re.finditer(r"[\w'’-]+", text))
+        names: list[str] = []
+        end = -1
+        for i, m in enumerate(matches):
+            w = _named_part(m.group())
+            if not (i > 0 and w[:1].isupper() and len(w) > 2 and not w.isupper()
+                    and not (english and zipf_frequency(w.lower(), "en") >= EVERYDAY_ENGLISH_ZIPF)
+                    and not w[:1].isdigit() and w.lower() not in self.alias_words and not self.sectors.find_all(w)
+                    and w.lower() not in self.question_words):  # "Hoeveel" opening a joined earlier question
+                continue
+            if names and _PARTICLES.fullmatch(text[end:m.start()]):
+                names[-1] = f"{names[-1]}{text[end:m.start()]}{w}"
+            else:
+                names.append(w)
+            end = m.start() + len(w)
+        return names
+
+
+def named_in(name: str, low_text: str) -> bool:
+    """Each capitalised word of ``name`` occurs as a word of ``low_text`` (lower case): "Universiteit Maastricht" is
+    named by "de Universiteit van Maastricht", "Tamara van Ark" not by "arbeidsmarkt"."""
+    parts = [w for w in name.split() if w[:1].isupper()] or [name]
+    return all(word_pattern(w).search(low_text) for w in parts)
+
+
+_PARTICLES = re.compile(r"\s+(?:(?:van|de|der|den|ter|te|von|of|the)\s+)*")
 
 
 def _named_part(word: str) -> str:

@@ -49,6 +49,9 @@ class SectorVocabulary:
         # Longest alias first so "universitair medische centra" wins over shorter overlaps.
         pairs.sort(key=lambda p: -len(p[0]))
         self._patterns = [(alias, sid, word_pattern(alias)) for alias, sid in pairs]
+        # the alias as the head of a hyphenated compound ("mbo-sector", "po-besturen"): the compound is about it
+        self._heads = [(sid, re.compile(word_pattern(alias).pattern.replace("(?![\\w-])", "-(?=[a-zà-ÿ])")))
+                       for alias, sid in pairs]
 
     @classmethod
     def from_file(cls, path: Path) -> "SectorVocabulary":
@@ -61,9 +64,13 @@ class SectorVocabulary:
     def name(self, sector_id: str | None) -> str | None:
         return self.by_id[sector_id].name if sector_id in self.by_id else None
 
-    def find_all(self, text: str) -> list[str]:
-        """Every sector named in ``text``, in order of first mention; overlapping shorter aliases are skipped."""
-        found = _claim(text.lower(), [(sid, pattern) for _alias, sid, pattern in self._patterns], [])
+    def find_all(self, text: str, compounds: bool = False) -> list[str]:
+        """Every sector named in ``text``, in order of first mention; overlapping shorter aliases are skipped. With
+        ``compounds``, an alias heading a hyphenated compound counts too (for questions: "de mbo-sector")."""
+        taken: list[tuple[int, int]] = []
+        found = _claim(text.lower(), [(sid, pattern) for _alias, sid, pattern in self._patterns], taken)
+        if compounds:
+            found += _claim(text.lower(), self._heads, taken)
         return list(dict.fromkeys(sid for _pos, sid in sorted(found)))
 
     def find_outside(self, text: str) -> list[str]:

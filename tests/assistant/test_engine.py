@@ -119,6 +119,15 @@ def test_sector_overview_folds_repeats(engine):
     assert len(quotes) == len(set(quotes))
 
 
+def test_sector_overview_shows_a_point_once_within_a_document(engine):
+    """The 2017 update states some points twice, under two sectors' headings and in other capitals: one bullet each."""
+    a = engine.ask("Wat heeft de VO-raad gedaan?")
+    assert a.intent == "sectoroverzicht"
+    for block in a.answer.split("\n\n")[1:]:
+        points = [re.sub(r"\s*\[\d+\]$", "", b).lower() for b in block.split("\n") if b.startswith("- ")]
+        assert len(points) == len(set(points)), block
+
+
 def test_sector_overview_keeps_a_newer_figure(engine):
     a = engine.ask("Wat heeft de sector Provincies gedaan?")
     assert "49,78" in a.answer and "109,53" in a.answer
@@ -214,6 +223,10 @@ def test_no_answer_line_is_cut_off_or_a_caption(engine, question):
     "Hoeveel garantiebanen heeft de gemeente Amsterdam gerealiseerd?",  # an organisation the documents do not name
     "Wat vindt minister Jansen van de banenafspraak?",  # a person the documents do not name
     "Hoeveel garantiebanen realiseerden de provincies in 2021?",  # a year after the documents
+    "Wat heeft staatssecretaris Karel de Jong gezegd over de banenafspraak?",  # a full name the documents lack
+    "Welke rol heeft de Sociale Verzekeringsbank?",  # an organisation whose first word the documents use ("sociale")
+    "Hoeveel banen realiseerden de waterschappen in 2016?",  # the documents count their meetings, not their jobs
+    "Hoeveel garantiebanen heeft de mbo-sector gerealiseerd?",  # a sector named in a compound, with no figure
 ])
 def test_abstains_when_the_documents_do_not_answer(engine, question):
     a = engine.ask(question)
@@ -230,6 +243,9 @@ def test_abstains_when_the_documents_do_not_answer(engine, question):
     ("Wat vindt minister Jansen van de banenafspraak?", "'Jansen'"),
     ("Hoeveel garantiebanen realiseerden de provincies in 2021?", "2021"),
     ("Hoeveel garantiebanen heeft de gemeente Amsterdam gerealiseerd?", "'Amsterdam'"),
+    ("Wat heeft staatssecretaris Karel de Jong gezegd over de banenafspraak?", "'Karel de Jong'"),
+    ("Hoeveel banen realiseerden de waterschappen in 2016?", "Waterschappen"),
+    ("Hoeveel garantiebanen heeft de mbo-sector gerealiseerd?", "Middelbaar beroepsonderwijs"),
 ])
 def test_the_abstention_says_what_is_missing(engine, question, missing):
     a = engine.ask(question)

@@ -73,6 +73,16 @@ def test_a_follow_up_with_a_question_of_its_own_drops_only_the_conjunction(resol
     assert engine.understand(r.text).sectors == ["waterschappen"]  # nothing of the VNG or the gemeenten is left
 
 
+@pytest.mark.parametrize("question", ["en hoe zat dat eind 2015?", "En hoe stond het er in 2015 voor?"])
+def test_a_year_with_a_pronoun_asks_the_earlier_subject_for_that_year(resolver, engine, question):
+    """A year says when, not what: "en hoe zat dat eind 2015?" continues the earlier question, for 2015."""
+    previous = "Wat was het doel van de provincies voor 2016?"
+    r = resolver.resolve(question, user(previous))
+    assert r.carried and "provincies" in r.text and "2015" in r.text and "2016" not in r.text, r.text
+    a = engine.ask(question, history=user(previous))
+    assert not a.abstained and a.citations and all(c.sector == "provincies" for c in a.citations), a.answer
+
+
 @pytest.mark.parametrize("previous,question,kept", [
     # the earlier question had a subject beyond its sector: the new sector takes the old one's place in it
     ("Hoeveel garantiebanen hebben de provincies in 2016 gerealiseerd?", "En hoeveel bij de waterschappen?",

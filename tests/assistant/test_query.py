@@ -144,6 +144,30 @@ def test_a_hyphenated_compound_names_its_capitalised_part(understand):
     assert understand("Wat doet Noord-Brabant voor de schoonmakers?").entities == ["Noord-Brabant"]
 
 
+@pytest.mark.parametrize("question,sector", [
+    ("Hoeveel garantiebanen heeft de mbo-sector?", "mbo"),
+    ("Hoe gaat het met de umc-medewerkers uit de doelgroep?", "umc"),
+    ("Wat doen de politie-eenheden?", "politie"),
+])
+def test_a_sector_heading_a_hyphenated_compound_is_recognised(understand, question, sector):
+    assert understand(question).sectors == [sector]
+
+
+def test_neighbouring_names_are_one_name(understand):
+    assert understand("Wat zei staatssecretaris Karel de Jong erover?").entities == ["Karel de Jong"]
+    assert understand("Welke rol heeft de Sociale Verzekeringsbank?").entities == ["Sociale Verzekeringsbank"]
+    # names joined by a conjunction stay two names
+    assert understand("Wat zeiden minister Plasterk en minister Blok?").entities == ["Plasterk", "Blok"]
+
+
+def test_a_name_is_named_by_its_words_not_by_a_substring():
+    from assistant.query import named_in
+
+    assert named_in("Universiteit Maastricht", "samen met de universiteit van maastricht")
+    assert not named_in("Karel de Jong", "een jongere karelse medewerker")
+    assert not named_in("Ark", "de arbeidsmarkt")
+
+
 def test_an_everyday_english_word_is_no_name_in_an_english_question(understand):
     q = understand("What did the Interior minister add to the SUWI regulation?")
     assert "Interior" not in q.entities
