@@ -137,8 +137,10 @@ class AbstentionPolicy:
         names no year speaks for its document's date; an organisation named earlier in the passage is its subject."""
         if not (q.intents & {"count", "amount", "percent"}) or not (q.sectors or q.years or q.entities):
             return 0.0
-        # with a counted noun ("hoeveel banen"), only a figure of that noun is an answer
-        figures = [u for u in units if u.features.get("number_q") and (not q.count_noun or u.features.get("count_match"))]
+        figures = [u for u in units if u.features.get("number_q")]
+        counted = [u for u in figures if u.features.get("count_match")]
+        if counted:  # with a counted noun ("hoeveel banen") that some figure counts, only those figures answer
+            figures = counted
         if not figures:
             return 0.0
         agrees = any((not q.sectors or u.features.get("sector_match") or u.features.get("mention_match"))

@@ -47,7 +47,9 @@ class FollowUpResolver:
         anaphora = self.cues.found("anaphora", question)
         shifted = self.cues.found("earlier", question) or self.cues.found("later", question)
         subject = bool(q.sectors or q.entities or q.years)
-        named = bool(q.sectors or q.entities)  # a year alone is when, not what: "en hoe zat dat eind 2016?"
+        # a year alone says when, not what ("en hoe zat dat eind 2016?"); with a counted noun it asks a question of
+        # its own ("en hoeveel garantiebanen waren er landelijk in 2015?")
+        named = bool(q.sectors or q.entities or (q.years and q.count_noun))
         generic = self._generic_only(q, years_too=True)  # "en in 2015?" names a period, no subject
         if shifted or not q.content:
             return True

@@ -17,7 +17,7 @@ from wordfreq import zipf_frequency
 
 from index.analysis import DUTCH_STOPWORDS, DutchAnalyzer, raw_tokens
 from index.thesaurus import Thesaurus
-from ingest.sectors import SectorVocabulary, word_pattern
+from ingest.sectors import SectorVocabulary
 
 from .language import is_english
 
@@ -246,10 +246,11 @@ def named_in(name: str, low_text: str) -> bool:
     """Each capitalised word of ``name`` occurs as a word of ``low_text`` (lower case): "Universiteit Maastricht" is
     named by "de Universiteit van Maastricht", "Tamara van Ark" not by "arbeidsmarkt"."""
     parts = [w for w in name.split() if w[:1].isupper()] or [name]
-    return all(word_pattern(w).search(low_text) for w in parts)
+    # a hyphenated compound names it too ("de Wajong-uitkering")
+    return all(re.search(rf"(?<![\w-]){re.escape(w.lower())}(?!\w)", low_text) for w in parts)
 
 
-_PARTICLES = re.compile(r"\s+(?:(?:van|de|der|den|ter|te|von|of|the)\s+)*")
+_PARTICLES = re.compile(r"\s+(?:(?:van|de|der|den|ter|von)\s+)*", re.I)  # not "of" (Dutch "or") or "te"
 
 
 def _named_part(word: str) -> str:

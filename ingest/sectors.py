@@ -27,6 +27,13 @@ def word_pattern(alias: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){escaped}(?![\w-])")
 
 
+def _head_pattern(alias: str, not_level: str) -> re.Pattern[str]:
+    """``alias`` (any case) as the first part of a hyphenated compound whose second part is lower case and no level,
+    or before "- en"/"- of" ("mbo- en hbo-instellingen")."""
+    body = re.escape(alias.lower()).replace(r"\ ", r"\s+")
+    return re.compile(rf"(?<![\w-])(?i:{body})-(?:(?=[a-zà-ÿ]){not_level}|(?=\s+(?:en|of)\s))")
+
+
 def _claim(low: str, patterns: list[tuple[str, re.Pattern[str]]],
            taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
     """(position, key) of each pattern's matches in turn, skipping a match that overlaps one taken before (``taken``
@@ -41,7 +48,7 @@ def _claim(low: str, patterns: list[tuple[str, re.Pattern[str]]],
 
 
 class SectorVocabulary:
-    def __init__(self, sectors: list[Sector], outside: tuple[str, ...] = ()):
+    def __init__(self, sectors: list[Sector], outside: tuple[str, ...] = (), compound_levels: tuple[str, ...] = ()):
         self.sectors = sectors
         self._outside = [(name.lower(), word_pattern(name)) for name in sorted(outside, key=len, reverse=True)]
         self.by_id = {s.id: s for s in sectors}
@@ -49,9 +56,12 @@ class SectorVocabulary:
         # Longest alias first so "universitair medische centra" wins over shorter overlaps.
         pairs.sort(key=lambda p: -len(p[0]))
         self._patterns = [(alias, sid, word_pattern(alias)) for alias, sid in pairs]
-        # the alias as the head of a hyphenated compound ("mbo-sector", "po-besturen"): the compound is about it
-        self._heads = [(sid, re.compile(word_pattern(alias).pattern.replace("(?![\\w-])", "-(?=[a-zà-ÿ])")))
-                       for alias, sid in pairs]
+        # the alias as the head of a hyphenated compound ("mbo-sector", "umc-medewerkers", "mbo- en hbo-instellingen"):
+        # the compound is about it, unless its second part names a level or a kind of person ("mbo-niveau") or a name
+        # ("kabinet-Rutte"); matched on the text as written, so the second part's capital counts
+        levels = "|".join(map(re.escape, compound_levels))
+        not_level = rf"(?!(?:{levels}))" if levels else ""
+        self._heads = [(sid, _head_pattern(alias, not_level)) for alias, sid in pairs]
 
     @classmethod
     def from_file(cls, path: Path) -> "SectorVocabulary":
@@ -59,7 +69,7 @@ class SectorVocabulary:
         return cls([
             Sector(s["id"], s["name"], s["group"], tuple(s["aliases"]), tuple(s.get("organisations", [])))
             for s in raw["sectors"]
-        ], tuple(raw.get("outside", [])))
+        ], tuple(raw.get("outside", [])), tuple(raw.get("compound_levels", [])))
 
     def name(self, sector_id: str | None) -> str | None:
         return self.by_id[sector_id].name if sector_id in self.by_id else None
@@ -70,7 +80,7 @@ class SectorVocabulary:
         taken: list[tuple[int, int]] = []
         found = _claim(text.lower(), [(sid, pattern) for _alias, sid, pattern in self._patterns], taken)
         if compounds:
-            found += _claim(text.lower(), self._heads, taken)
+            found += _claim(text, self._heads, taken)
         return list(dict.fromkeys(sid for _pos, sid in sorted(found)))
 
     def find_outside(self, text: str) -> list[str]:

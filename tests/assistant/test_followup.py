@@ -83,6 +83,13 @@ def test_a_year_with_a_pronoun_asks_the_earlier_subject_for_that_year(resolver, 
     assert not a.abstained and a.citations and all(c.sector == "provincies" for c in a.citations), a.answer
 
 
+@pytest.mark.parametrize("question", ["Hoeveel mensen die onder de banenafspraak vallen werkten er in 2016?",
+                                      "En hoeveel garantiebanen waren er landelijk in 2015?"])
+def test_a_year_question_with_a_subject_of_its_own_stands_alone(resolver, question):
+    r = resolver.resolve(question, user("Wat was het doel van de provincies voor 2016?"))
+    assert not r.carried and r.text == question
+
+
 @pytest.mark.parametrize("previous,question,kept", [
     # the earlier question had a subject beyond its sector: the new sector takes the old one's place in it
     ("Hoeveel garantiebanen hebben de provincies in 2016 gerealiseerd?", "En hoeveel bij de waterschappen?",

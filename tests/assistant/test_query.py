@@ -158,6 +158,8 @@ def test_neighbouring_names_are_one_name(understand):
     assert understand("Welke rol heeft de Sociale Verzekeringsbank?").entities == ["Sociale Verzekeringsbank"]
     # names joined by a conjunction stay two names
     assert understand("Wat zeiden minister Plasterk en minister Blok?").entities == ["Plasterk", "Blok"]
+    assert understand("Zei Plasterk of Asscher dat?").entities == ["Plasterk", "Asscher"]  # "of" is "or"
+    assert understand("Wat zei Karel De Jong?").entities == ["Karel De Jong"]
 
 
 def test_a_name_is_named_by_its_words_not_by_a_substring():
@@ -166,6 +168,7 @@ def test_a_name_is_named_by_its_words_not_by_a_substring():
     assert named_in("Universiteit Maastricht", "samen met de universiteit van maastricht")
     assert not named_in("Karel de Jong", "een jongere karelse medewerker")
     assert not named_in("Ark", "de arbeidsmarkt")
+    assert named_in("Wajong", "de wajong-uitkering")  # a compound names it too
 
 
 def test_an_everyday_english_word_is_no_name_in_an_english_question(understand):

@@ -27,3 +27,13 @@ def test_a_longer_alias_wins_over_a_compound_head(sectors):
 
 def test_a_compound_of_no_alias_names_no_sector(sectors):
     assert sectors.find_all("Noord-Brabant en de Wiw-ers", compounds=True) == []
+
+
+@pytest.mark.parametrize("text", ["mensen met een mbo-diploma", "functies op hbo-niveau", "hbo-opgeleiden",
+                                  "het kabinet-Rutte", "police-related jobs"])
+def test_a_compound_naming_a_level_or_a_name_is_no_sector(sectors, text):
+    assert sectors.find_all(text, compounds=True) == []
+
+
+def test_a_head_before_a_conjunction_counts(sectors):
+    assert sectors.find_all("mbo- en hbo-instellingen", compounds=True) == ["mbo", "hbo"]
