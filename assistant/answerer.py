@@ -193,8 +193,7 @@ class ExtractiveAnswerer:
                 if role == "gevolgen":  # a result with a figure (a count, a share) says more than one without
                     pool.sort(key=lambda u: (not _FIGURE.search(u.text), -u.score))
                 # a point the document states twice (under two sectors' headings) is shown once
-                pool = [u for u in pool if not any(is_repeat(u, p) for p in picked)]
-                picked.extend(_distinct(pool)[:limit])
+                picked.extend(_distinct(pool, picked)[:limit])
             if not picked and not folded:
                 continue
             meta = hits[0].metadata
@@ -266,10 +265,10 @@ def _cite(citations: list[Citation], row, quote: dict) -> int:
     return n
 
 
-def _distinct(units: list[Unit]) -> list[Unit]:
-    """The units in order, without one that repeats an earlier one."""
+def _distinct(units: list[Unit], shown: list[Unit]) -> list[Unit]:
+    """The units in order, without one that repeats a unit already ``shown`` or an earlier one of ``units``."""
     out: list[Unit] = []
     for u in units:
-        if not any(is_repeat(u, o) for o in out):
+        if not any(is_repeat(u, o) for o in (*shown, *out)):
             out.append(u)
     return out

@@ -23,15 +23,18 @@ class Sector:
 
 def word_pattern(alias: str) -> re.Pattern[str]:
     """``alias`` as whole words of lower-case text, any run of white space between its words."""
-    escaped = re.escape(alias.lower()).replace(r"\ ", r"\s+")
-    return re.compile(rf"(?<![\w-]){escaped}(?![\w-])")
+    return re.compile(rf"(?<![\w-]){_alias_body(alias)}(?![\w-])")
+
+
+def _alias_body(alias: str) -> str:
+    """The alias, lower case and escaped, with any run of white space between its words."""
+    return re.escape(alias.lower()).replace(r"\ ", r"\s+")
 
 
 def _head_pattern(alias: str, not_level: str) -> re.Pattern[str]:
     """``alias`` (any case) as the first part of a hyphenated compound whose second part is lower case and no level,
     or before "- en"/"- of" ("mbo- en hbo-instellingen")."""
-    body = re.escape(alias.lower()).replace(r"\ ", r"\s+")
-    return re.compile(rf"(?<![\w-])(?i:{body})-(?:(?=[a-zà-ÿ]){not_level}|(?=\s+(?:en|of)\s))")
+    return re.compile(rf"(?<![\w-])(?i:{_alias_body(alias)})-(?:(?=[a-zà-ÿ]){not_level}|(?=\s+(?:en|of)\s))")
 
 
 def _claim(low: str, patterns: list[tuple[str, re.Pattern[str]]],
